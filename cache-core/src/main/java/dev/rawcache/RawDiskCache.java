@@ -1,0 +1,1054 @@
+package dev.rawcache;
+
+import dev.rawcache.alloc.BlockAllocator;
+import dev.rawcache.format.EntryHeader;
+import dev.rawcache.format.EntryHeaderDescriptor;
+import dev.rawcache.index.Entry;
+import dev.rawcache.index.EntryIndex;
+import dev.rawcache.io.CacheIoException;
+import dev.rawcache.io.Checks;
+import dev.rawcache.io.Closeables;
+import dev.rawcache.io.block.ExtentList;
+import dev.rawcache.io.file.CacheFile;
+import dev.rawcache.io.file.Superblock;
+import dev.rawcache.io.mmap.MappedRegion;
+import dev.rawcache.io.mmap.MappedView;
+import dev.rawcache.stats.CacheCounter;
+import dev.rawcache.stats.CacheCounters;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * A cache of byte values on local disk, in one preallocated file of fixed-size blocks, for proxies that cache HTTP
+ * objects.
+ * <pre>{@code
+ * try (RawDiskCache cache = RawDiskCache.open(CacheConfig.builder(Path.of("data/proxy.cache"))
+ *         .capacityBytes(1L << 30).build()))
+ * {
+ *     cache.store("GET https://example.com/logo.png", body);     // evicts LRU entries to make room
+ *     ByteBuffer copy = cache.lookup("GET https://example.com/logo.png");
+ *     try (CachedEntry view = cache.lookupZeroCopy("GET https://example.com/video.mp4"))
+ *     {
+ *         if (view != null) { for (ByteBuffer b : view.buffers()) { socket.write(b); } }
+ *     }
+ *     cache.transferTo("GET https://example.com/video.mp4", socketChannel);  // sendfile
+ * }
+ * }</pre>
+ *
+ * <b>Layout.</b> Block 0 of the file is a checksummed superblock; the rest are data blocks. Each entry occupies one or
+ * more extents of whole blocks holding a header (magic, key, lengths, sequence, expiry, the value's CRC32C, the
+ * extent list, a header CRC32C; see {@link EntryHeaderDescriptor}) followed by the value.
+ * <p>
+ * <b>Reads.</b> A value shorter than the mmap threshold is read with one positional read into a per-thread scratch
+ * buffer and its header and checksum are checked on every read (the CRC costs less than the system call). A value at
+ * or above the threshold is served from the read-only mapping of the file: as pinned views by
+ * {@link #lookupZeroCopy(String)}, copied by {@link #lookup(String)}; its checksum is checked on the first such read
+ * since the file was opened. {@link #transferTo(String, WritableByteChannel)} sends the value with {@code sendfile}
+ * after the same checks. A value whose checks fail is a miss: it is dropped and counted in
+ * {@link CacheStats#checksumFailures()}.
+ * <p>
+ * <b>Writes.</b> A store checks its arguments, takes blocks from the {@link BlockAllocator} (evicting expired, then
+ * least recently used, entries under the index lock until enough blocks are free in at most
+ * {@link EntryHeaderDescriptor#MAX_EXTENTS} extents), writes header and value with positional writes outside any lock,
+ * and then publishes the entry, replacing the key's old entry. A store that fails leaves the old entry in place.
+ * <p>
+ * <b>Pinning.</b> Every read pins its entry; blocks of a replaced, removed or evicted entry return to the allocator
+ * only when the last reader lets go, so no reader ever sees another entry's bytes.
+ * <p>
+ * <b>Statistics</b> are Agrona counters in {@code <cache file>.counters}; {@code ./rawcache stat <cache file>} reads
+ * them from another process.
+ * <p>
+ * <b>Restart.</b> This version opens an existing file after checking its superblock, with an empty index: entries of
+ * an earlier run are not recovered yet.
+ * <p>
+ * Thread-safe: every method may be called from any thread. Lookups of different keys never wait for each other's
+ * I/O; there is no lock around disk reads or writes.
+ */
+public final class RawDiskCache implements AutoCloseable
+{
+    /** The longest key, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = EntryHeaderDescriptor.MAX_KEY_BYTES;
+
+    private static final int SCRATCH_LIMIT = 256 * 1024;
+    private static final int VERIFY_CHUNK = 1 << 20;
+    private static final int MAX_ALLOCATION_ROUNDS = 4;
+
+    private final CacheConfig config;
+    private final CacheFile file;
+    private final MappedRegion mapping;
+    private final BlockAllocator allocator;
+    private final EntryIndex index = new EntryIndex();
+    private final CacheCounters counters;
+    private final AtomicLong sequence;
+    private final int blockSize;
+    private final int mmapThreshold;
+    private final long dataBlocks;
+    private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
+    private volatile boolean closed;
+    private volatile String failure;
+
+    private final AtomicCounter entries;
+    private final AtomicCounter hits;
+    private final AtomicCounter misses;
+    private final AtomicCounter stores;
+    private final AtomicCounter storeBytes;
+    private final AtomicCounter storeFailures;
+    private final AtomicCounter evictions;
+    private final AtomicCounter expirations;
+    private final AtomicCounter removals;
+    private final AtomicCounter usedBlocks;
+    private final AtomicCounter freeBlocks;
+    private final AtomicCounter checksumFailures;
+    private final AtomicCounter ioErrors;
+    private final AtomicCounter mmapReads;
+    private final AtomicCounter mmapBytes;
+    private final AtomicCounter mmapSkipped;
+    private final AtomicCounter sendfileTransfers;
+    private final AtomicCounter sendfileBytes;
+
+    private RawDiskCache(final CacheConfig config, final CacheFile file, final CacheCounters counters)
+    {
+        this.config = config;
+        this.file = file;
+        this.counters = counters;
+        this.mapping = file.mapping();
+        final Superblock superblock = file.superblock();
+        this.blockSize = superblock.blockSize();
+        this.dataBlocks = superblock.dataBlockCount();
+        this.allocator = new BlockAllocator(superblock.dataStartBlock(), superblock.dataBlockCount());
+        this.mmapThreshold = config.mmapThreshold();
+        this.sequence = new AtomicLong(System.currentTimeMillis() << 16);
+        entries = counters.counter(CacheCounter.ENTRIES);
+        hits = counters.counter(CacheCounter.HITS);
+        misses = counters.counter(CacheCounter.MISSES);
+        stores = counters.counter(CacheCounter.STORES);
+        storeBytes = counters.counter(CacheCounter.STORE_BYTES);
+        storeFailures = counters.counter(CacheCounter.STORE_FAILURES);
+        evictions = counters.counter(CacheCounter.EVICTIONS);
+        expirations = counters.counter(CacheCounter.EXPIRATIONS);
+        removals = counters.counter(CacheCounter.REMOVALS);
+        usedBlocks = counters.counter(CacheCounter.USED_BLOCKS);
+        freeBlocks = counters.counter(CacheCounter.FREE_BLOCKS);
+        checksumFailures = counters.counter(CacheCounter.CHECKSUM_FAILURES);
+        ioErrors = counters.counter(CacheCounter.IO_ERRORS);
+        mmapReads = counters.counter(CacheCounter.MMAP_READS);
+        mmapBytes = counters.counter(CacheCounter.MMAP_BYTES);
+        mmapSkipped = counters.counter(CacheCounter.MMAP_SKIPPED);
+        sendfileTransfers = counters.counter(CacheCounter.SENDFILE_TRANSFERS);
+        sendfileBytes = counters.counter(CacheCounter.SENDFILE_BYTES);
+        freeBlocks.setRelease(allocator.freeBlocks());
+        usedBlocks.setRelease(allocator.usedBlocks());
+    }
+
+    /**
+     * Opens the cache file named by {@code config}, creating and preallocating it if it does not exist.
+     *
+     * @param config the configuration.
+     * @return the open cache.
+     * @throws CacheIoException {@code FORMAT} when an existing file is foreign, damaged or of another geometry (and
+     *                          reformatting was not asked for), {@code LOCKED} when another cache has it open,
+     *                          {@code NO_SPACE} when the disk cannot hold it, {@code IO} otherwise.
+     * @throws IllegalStateException when the JVM lacks a flag rawcache needs (the message names it).
+     */
+    public static RawDiskCache open(final CacheConfig config)
+    {
+        final CacheFile file = CacheFile.open(config.path(), new CacheFile.Options(config.blockSize(),
+            config.blockCount(), 0, config.reformatIfIncompatible(), config.zeroCopy()));
+        try
+        {
+            final CacheCounters counters = CacheCounters.create(config.countersFile(),
+                file.superblock().creationId());
+            return new RawDiskCache(config, file, counters);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            Closeables.closeAll(file);
+            throw e;
+        }
+    }
+
+    /**
+     * Stores a value under a key with the default time to live, replacing any entry the key had.
+     *
+     * @param key   the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
+     * @param value the bytes from position to limit; the buffer's position is not changed.
+     * @throws IllegalArgumentException for a bad key or a value larger than the cache can hold.
+     * @throws CacheIoException         {@code NO_SPACE} when readers pin so much that no room can be made, {@code IO}
+     *                                  when the write fails. The key's old entry is kept in both cases.
+     */
+    public void store(final String key, final ByteBuffer value)
+    {
+        store(key, value, config.defaultTtl());
+    }
+
+    /**
+     * Stores a value under a key with the default time to live, replacing any entry the key had.
+     *
+     * @param key   the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
+     * @param value the bytes.
+     * @throws IllegalArgumentException for a bad key or a value larger than the cache can hold.
+     * @throws CacheIoException         as {@link #store(String, ByteBuffer)}.
+     */
+    public void store(final String key, final byte[] value)
+    {
+        Checks.requireArgument(value != null, "value for key %s must not be null", key);
+        store(key, ByteBuffer.wrap(value), config.defaultTtl());
+    }
+
+    /**
+     * Stores a value under a key with a time to live, replacing any entry the key had.
+     *
+     * @param key   the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
+     * @param value the bytes from position to limit; the buffer's position is not changed.
+     * @param ttl   how long the entry stays fresh, at least 1 ms; null for no expiry.
+     * @throws IllegalArgumentException for a bad key, a bad TTL or a value larger than the cache can hold.
+     * @throws CacheIoException         as {@link #store(String, ByteBuffer)}.
+     */
+    public void store(final String key, final ByteBuffer value, final Duration ttl)
+    {
+        final byte[] keyBytes = checkKey(key);
+        Checks.requireArgument(value != null, "value for key %s must not be null", key);
+        Checks.requireArgument(ttl == null || ttl.toMillis() > 0, "TTL %s for key %s must be at least 1 ms", ttl, key);
+        ensureOpen();
+        final long valueLength = value.remaining();
+        final long minBlocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes.length, 1) + valueLength);
+        Checks.requireArgument(minBlocks <= dataBlocks,
+            "value of %d bytes for key %s needs %d blocks of %d bytes with its header; the cache holds %d data " +
+            "blocks (capacity %d bytes)", valueLength, key, minBlocks, blockSize, dataBlocks, config.capacityBytes());
+
+        final long now = config.clock().millis();
+        final long expiresAt = ttl == null ? 0 : saturatedAdd(now, ttl.toMillis());
+        final CRC32C crc = new CRC32C();
+        crc.update(value.duplicate());
+        final int valueCrc = (int)crc.getValue();
+        final long seq = sequence.incrementAndGet();
+
+        final ExtentList extents = allocateFor(key, keyBytes.length, valueLength, now);
+        final ByteBuffer header = EntryHeader.encode(keyBytes, extents, valueLength, seq, now, expiresAt, valueCrc);
+        final Entry entry = new Entry(key, keyBytes, seq, extents, header.remaining(), valueLength, valueCrc, now,
+            expiresAt, true);
+        try
+        {
+            writeEntry(extents, header, value.duplicate());
+        }
+        catch (final IOException | RuntimeException | Error e)
+        {
+            freeExtents(extents);
+            storeFailures.increment();
+            throw e instanceof IOException io ? ioFailure("store of key " + key, io) : rethrow(e);
+        }
+
+        final Entry old;
+        index.lock();
+        try
+        {
+            ensureOpen();
+            old = index.putLocked(entry);
+            if (old == null)
+            {
+                entries.increment();
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            freeExtents(extents);
+            throw e;
+        }
+        finally
+        {
+            index.unlock();
+        }
+        if (old != null)
+        {
+            release(old);
+        }
+        stores.increment();
+        storeBytes.getAndAdd(valueLength);
+    }
+
+    /**
+     * Looks a key up and copies its value onto the heap.
+     *
+     * @param key the key.
+     * @return a heap buffer holding exactly the value (position 0, limit the value's length), or null on a miss:
+     * absent, expired, or failing its checksum.
+     * @throws CacheIoException with reason {@code IO} when the read fails.
+     */
+    public ByteBuffer lookup(final String key)
+    {
+        final Entry entry = acquire(key);
+        if (entry == null)
+        {
+            return null;
+        }
+        try
+        {
+            final ByteBuffer value = entry.valueLength() < mmapThreshold || mapping == null ?
+                readPositional(entry) : copyFromMapping(entry);
+            return value == null ? dropCorrupt(entry) : hit(entry, value);
+        }
+        finally
+        {
+            release(entry);
+        }
+    }
+
+    /**
+     * Looks a key up without copying when its value is at or above the mmap threshold.
+     *
+     * @param key the key.
+     * @return a pinned entry to close after use (mapped views at or above the threshold, a positional-read copy
+     * below it), or null on a miss.
+     * @throws CacheIoException with reason {@code IO} when the read fails.
+     */
+    public CachedEntry lookupZeroCopy(final String key)
+    {
+        final Entry entry = acquire(key);
+        if (entry == null)
+        {
+            return null;
+        }
+        boolean handedOver = false;
+        try
+        {
+            if (entry.valueLength() < mmapThreshold || mapping == null)
+            {
+                final ByteBuffer value = readPositional(entry);
+                if (value == null)
+                {
+                    return dropCorrupt(entry);
+                }
+                mmapSkipped.increment();
+                return hit(entry, CachedEntry.copied(key, value));
+            }
+            if (!headerMatchesMapped(entry))
+            {
+                return dropCorrupt(entry);
+            }
+            final MappedView view = file.openView(entry.extents(), entry.headerLength(), entry.valueLength());
+            if (view == null)
+            {
+                throw closedException();
+            }
+            try
+            {
+                if (!entry.isVerified() && !verify(entry, view))
+                {
+                    view.close();
+                    return dropCorrupt(entry);
+                }
+            }
+            catch (final InternalError e)
+            {
+                view.close();
+                throw fault(e, entry);
+            }
+            mmapReads.increment();
+            mmapBytes.getAndAdd(entry.valueLength());
+            final CachedEntry result = CachedEntry.mapped(key, entry.valueLength(), view, () -> release(entry));
+            handedOver = true;
+            return hit(entry, result);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                release(entry);
+            }
+        }
+    }
+
+    /**
+     * Sends a key's whole value to a channel; a socket gets it by {@code sendfile}, with no copy through the JVM.
+     *
+     * @param key the key.
+     * @param out the channel; pass the JDK's own channel (not a wrapper) to get {@code sendfile}.
+     * @return the bytes sent (fewer than the value only for a non-blocking channel that would take no more), or -1
+     * on a miss.
+     * @throws CacheIoException with reason {@code IO} when the transfer fails.
+     */
+    public long transferTo(final String key, final WritableByteChannel out)
+    {
+        return transfer(key, 0, -1, out);
+    }
+
+    /**
+     * Sends a byte range of a key's value to a channel, by {@code sendfile} for a socket.
+     *
+     * @param key    the key.
+     * @param offset the first byte of the value to send, from 0 to the value's length.
+     * @param length how many bytes, such that {@code offset + length} is at most the value's length.
+     * @param out    the channel.
+     * @return the bytes sent, or -1 on a miss.
+     * @throws IllegalArgumentException when the range is negative or runs past the value.
+     * @throws CacheIoException         with reason {@code IO} when the transfer fails.
+     */
+    public long transferTo(final String key, final long offset, final long length, final WritableByteChannel out)
+    {
+        Checks.requireArgument(offset >= 0 && length >= 0, "range offset %d, length %d must not be negative", offset,
+            length);
+        return transfer(key, offset, length, out);
+    }
+
+    /**
+     * Removes a key's entry; its blocks are freed once no reader holds them.
+     *
+     * @param key the key.
+     * @return true when there was an entry.
+     */
+    public boolean remove(final String key)
+    {
+        checkKey(key);
+        ensureOpen();
+        final Entry removed;
+        index.lock();
+        try
+        {
+            removed = index.removeLocked(key);
+            if (removed != null)
+            {
+                entries.decrement();
+            }
+        }
+        finally
+        {
+            index.unlock();
+        }
+        if (removed == null)
+        {
+            return false;
+        }
+        removals.increment();
+        release(removed);
+        return true;
+    }
+
+    /**
+     * Whether a key has a live (present and unexpired) entry. Does not read the disk or change recency.
+     *
+     * @param key the key.
+     * @return true when a lookup would find an entry, checksums permitting.
+     */
+    public boolean contains(final String key)
+    {
+        checkKey(key);
+        ensureOpen();
+        final Entry entry = index.get(key);
+        return entry != null && !entry.isExpired(config.clock().millis());
+    }
+
+    /**
+     * A snapshot of the counters.
+     *
+     * @return the statistics.
+     */
+    public CacheStats stats()
+    {
+        return new CacheStats(entries.get(), hits.get(), misses.get(), stores.get(), storeBytes.get(),
+            storeFailures.get(), evictions.get(), expirations.get(), removals.get(), usedBlocks.get(),
+            freeBlocks.get(), checksumFailures.get(), ioErrors.get());
+    }
+
+    /**
+     * A snapshot of the read-path counters.
+     *
+     * @return the zero-copy statistics.
+     */
+    public ZeroCopyStats zeroCopyStats()
+    {
+        return new ZeroCopyStats(mmapReads.get(), mmapBytes.get(), mmapSkipped.get(), sendfileTransfers.get(),
+            sendfileBytes.get());
+    }
+
+    /**
+     * Whether the file is mapped, so that values at or above the threshold are served without a copy.
+     *
+     * @return true when zero-copy reads are available.
+     */
+    public boolean isZeroCopyAvailable()
+    {
+        return mapping != null;
+    }
+
+    /**
+     * The configuration this cache was opened with.
+     *
+     * @return the configuration.
+     */
+    public CacheConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * The cache file's superblock: geometry and creation id.
+     *
+     * @return the superblock.
+     */
+    public Superblock superblock()
+    {
+        return file.superblock();
+    }
+
+    /**
+     * Keys from the next to be evicted to the most recently used. O(n), under the index lock: for tests and tools.
+     *
+     * @return the keys in eviction order.
+     */
+    public List<String> keysInEvictionOrder()
+    {
+        ensureOpen();
+        index.lock();
+        try
+        {
+            return index.keysInEvictionOrderLocked();
+        }
+        finally
+        {
+            index.unlock();
+        }
+    }
+
+    /**
+     * Closes the cache: later calls throw {@link IllegalStateException}. The mapping stays until the last open
+     * {@link CachedEntry} is closed. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        Closeables.closeAll(counters, file);
+    }
+
+    /**
+     * Whether the cache is closed.
+     *
+     * @return true after {@link #close()}.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    private long transfer(final String key, final long offset, final long length, final WritableByteChannel out)
+    {
+        Checks.requireArgument(out != null, "target channel for key %s must not be null", key);
+        final Entry entry = acquire(key);
+        if (entry == null)
+        {
+            return -1;
+        }
+        try
+        {
+            final long size = entry.valueLength();
+            final long count = length < 0 ? size - offset : length;
+            Checks.requireArgument(offset <= size && count <= size - offset,
+                "range offset %d, length %d runs past the %d bytes of key %s", offset, count, size, key);
+            if (!checkForTransfer(entry))
+            {
+                dropCorrupt(entry);
+                return -1;
+            }
+            final long sent = file.transferTo(entry.extents(), entry.headerLength() + offset, count, out);
+            sendfileTransfers.increment();
+            sendfileBytes.getAndAdd(sent);
+            return hit(entry, sent);
+        }
+        catch (final IOException e)
+        {
+            throw ioFailure("transfer of key " + key, e);
+        }
+        finally
+        {
+            release(entry);
+        }
+    }
+
+    private boolean checkForTransfer(final Entry entry) throws IOException
+    {
+        if (mapping != null)
+        {
+            if (!headerMatchesMapped(entry))
+            {
+                return false;
+            }
+            if (entry.isVerified())
+            {
+                return true;
+            }
+            try (MappedView view = file.openView(entry.extents(), entry.headerLength(), entry.valueLength()))
+            {
+                if (view == null)
+                {
+                    throw closedException();
+                }
+                return verify(entry, view);
+            }
+            catch (final InternalError e)
+            {
+                throw fault(e, entry);
+            }
+        }
+        final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
+        file.read(entry.extents(), 0, header);
+        if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
+            entry.valueLength()))
+        {
+            return false;
+        }
+        return entry.isVerified() || verifyPositional(entry);
+    }
+
+    private Entry acquire(final String key)
+    {
+        checkKey(key);
+        ensureOpen();
+        while (true)
+        {
+            final Entry entry = index.get(key);
+            if (entry == null)
+            {
+                misses.increment();
+                return null;
+            }
+            if (entry.isExpired(config.clock().millis()))
+            {
+                expire(entry);
+                misses.increment();
+                return null;
+            }
+            if (entry.tryPin())
+            {
+                return entry;
+            }
+            // Freed between the map read and the pin: the map no longer holds it; look again.
+            Thread.onSpinWait();
+        }
+    }
+
+    private void expire(final Entry entry)
+    {
+        boolean removed;
+        index.lock();
+        try
+        {
+            removed = index.removeLocked(entry);
+            if (removed)
+            {
+                entries.decrement();
+            }
+        }
+        finally
+        {
+            index.unlock();
+        }
+        if (removed)
+        {
+            expirations.increment();
+            release(entry);
+        }
+    }
+
+    private <T> T hit(final Entry entry, final T result)
+    {
+        hits.increment();
+        index.recordAccess(entry);
+        return result;
+    }
+
+    private <T> T dropCorrupt(final Entry entry)
+    {
+        checksumFailures.increment();
+        misses.increment();
+        boolean removed;
+        index.lock();
+        try
+        {
+            removed = index.removeLocked(entry);
+            if (removed)
+            {
+                entries.decrement();
+            }
+        }
+        finally
+        {
+            index.unlock();
+        }
+        if (removed)
+        {
+            release(entry);
+        }
+        return null;
+    }
+
+    private void release(final Entry entry)
+    {
+        if (entry.unpin())
+        {
+            freeExtents(entry.extents());
+        }
+    }
+
+    private void freeExtents(final ExtentList extents)
+    {
+        allocator.free(extents);
+        usedBlocks.getAndAdd(-extents.blockCount());
+        freeBlocks.getAndAdd(extents.blockCount());
+    }
+
+    private ExtentList allocateFor(final String key, final int keyBytes, final long valueLength, final long now)
+    {
+        int assumedExtents = 1;
+        for (int round = 0; ; round++)
+        {
+            final long blocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes, assumedExtents) + valueLength);
+            final ExtentList extents = allocateEvicting(key, blocks, now);
+            final long needed = EntryHeaderDescriptor.headerLength(keyBytes, extents.size()) + valueLength;
+            if (needed <= extents.blockCount() * blockSize)
+            {
+                return extents;
+            }
+            // The extent list made the header spill into a block we did not ask for: ask again for enough.
+            freeExtents(extents);
+            assumedExtents = round + 1 < MAX_ALLOCATION_ROUNDS ? extents.size() : EntryHeaderDescriptor.MAX_EXTENTS;
+        }
+    }
+
+    private ExtentList allocateEvicting(final String key, final long blocks, final long now)
+    {
+        Checks.requireArgument(blocks <= dataBlocks, "value for key %s needs %d blocks; the cache holds %d", key,
+            blocks, dataBlocks);
+        index.lock();
+        try
+        {
+            while (true)
+            {
+                final ExtentList extents = allocator.allocate(blocks, EntryHeaderDescriptor.MAX_EXTENTS);
+                if (extents != null)
+                {
+                    usedBlocks.getAndAdd(blocks);
+                    freeBlocks.getAndAdd(-blocks);
+                    return extents;
+                }
+                Entry victim = index.victimLocked(now, key);
+                if (victim == null)
+                {
+                    // Last resort: the key's own old entry, if no reader holds it.
+                    final Entry own = index.get(key);
+                    victim = own != null && !own.isPinnedByReaders() ? own : null;
+                }
+                if (victim == null)
+                {
+                    storeFailures.increment();
+                    throw new CacheIoException(CacheIoException.Reason.NO_SPACE, String.format(
+                        "no room for key %s: it needs %d blocks in at most %d extents; %d of %d blocks are free " +
+                        "(largest run %d) and every remaining entry is pinned by an open reader", key, blocks,
+                        EntryHeaderDescriptor.MAX_EXTENTS, allocator.freeBlocks(), dataBlocks,
+                        allocator.largestFreeExtent()));
+                }
+                index.removeLocked(victim);
+                entries.decrement();
+                if (victim.isExpired(now))
+                {
+                    expirations.increment();
+                }
+                else
+                {
+                    evictions.increment();
+                }
+                release(victim);
+            }
+        }
+        finally
+        {
+            index.unlock();
+        }
+    }
+
+    private void writeEntry(final ExtentList extents, final ByteBuffer header, final ByteBuffer value)
+        throws IOException
+    {
+        final long total = (long)header.remaining() + value.remaining();
+        if (total <= SCRATCH_LIMIT)
+        {
+            final ByteBuffer buffer = scratch((int)total);
+            buffer.put(header).put(value).flip();
+            file.write(extents, 0, buffer);
+        }
+        else
+        {
+            final int headerLength = header.remaining();
+            file.write(extents, 0, header);
+            file.write(extents, headerLength, value);
+        }
+    }
+
+    private ByteBuffer readPositional(final Entry entry)
+    {
+        final int headerLength = entry.headerLength();
+        final long valueLength = entry.valueLength();
+        Checks.requireState(valueLength <= Integer.MAX_VALUE - 16,
+            "value of key %s is %d bytes, too large for one heap buffer; use lookupZeroCopy or transferTo",
+            entry.key(), valueLength);
+        final long total = headerLength + valueLength;
+        try
+        {
+            final byte[] value = new byte[(int)valueLength];
+            final ByteBuffer header;
+            if (total <= SCRATCH_LIMIT)
+            {
+                final ByteBuffer buffer = scratch((int)total);
+                buffer.limit((int)total);
+                file.read(entry.extents(), 0, buffer);
+                buffer.flip();
+                header = buffer.slice(0, headerLength);
+                final ByteBuffer valueBytes = buffer.slice(headerLength, (int)valueLength);
+                if (!EntryHeader.matches(header, entry.keyBytes(), entry.sequence(), headerLength, valueLength) ||
+                    crc(valueBytes) != entry.valueCrc())
+                {
+                    return null;
+                }
+                valueBytes.get(value);
+            }
+            else
+            {
+                header = ByteBuffer.allocate(headerLength);
+                file.read(entry.extents(), 0, header);
+                final ByteBuffer valueBytes = ByteBuffer.wrap(value);
+                file.read(entry.extents(), headerLength, valueBytes);
+                if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength) ||
+                    crc(valueBytes.flip()) != entry.valueCrc())
+                {
+                    return null;
+                }
+            }
+            entry.markVerified();
+            return ByteBuffer.wrap(value);
+        }
+        catch (final IOException e)
+        {
+            throw ioFailure("read of key " + entry.key(), e);
+        }
+    }
+
+    private ByteBuffer copyFromMapping(final Entry entry)
+    {
+        final long valueLength = entry.valueLength();
+        Checks.requireState(valueLength <= Integer.MAX_VALUE - 16,
+            "value of key %s is %d bytes, too large for one heap buffer; use lookupZeroCopy or transferTo",
+            entry.key(), valueLength);
+        if (!headerMatchesMapped(entry))
+        {
+            return null;
+        }
+        final byte[] value = new byte[(int)valueLength];
+        final long[][] pieces = file.pieces(entry.extents(), entry.headerLength(), valueLength);
+        final MemorySegment whole = mapping.segment();
+        try
+        {
+            int at = 0;
+            for (int i = 0; i < pieces[0].length; i++)
+            {
+                MemorySegment.copy(whole, ValueLayout.JAVA_BYTE, pieces[0][i], value, at, (int)pieces[1][i]);
+                at += (int)pieces[1][i];
+            }
+        }
+        catch (final InternalError e)
+        {
+            throw fault(e, entry);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw closedException();
+        }
+        if (!entry.isVerified())
+        {
+            if (crc(ByteBuffer.wrap(value)) != entry.valueCrc())
+            {
+                return null;
+            }
+            entry.markVerified();
+        }
+        return ByteBuffer.wrap(value);
+    }
+
+    private boolean headerMatchesMapped(final Entry entry)
+    {
+        final int headerLength = entry.headerLength();
+        final long[][] pieces = file.pieces(entry.extents(), 0, headerLength);
+        final byte[] header = new byte[headerLength];
+        try
+        {
+            int at = 0;
+            for (int i = 0; i < pieces[0].length; i++)
+            {
+                MemorySegment.copy(mapping.segment(), ValueLayout.JAVA_BYTE, pieces[0][i], header, at,
+                    (int)pieces[1][i]);
+                at += (int)pieces[1][i];
+            }
+        }
+        catch (final InternalError e)
+        {
+            throw fault(e, entry);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw closedException();
+        }
+        return EntryHeader.matches(ByteBuffer.wrap(header), entry.keyBytes(), entry.sequence(), headerLength,
+            entry.valueLength());
+    }
+
+    private boolean verify(final Entry entry, final MappedView view)
+    {
+        final CRC32C crc = new CRC32C();
+        for (final MemorySegment segment : view.segments())
+        {
+            long offset = 0;
+            while (offset < segment.byteSize())
+            {
+                final long n = Math.min(Integer.MAX_VALUE, segment.byteSize() - offset);
+                crc.update(segment.asSlice(offset, n).asByteBuffer());
+                offset += n;
+            }
+        }
+        if ((int)crc.getValue() != entry.valueCrc())
+        {
+            return false;
+        }
+        entry.markVerified();
+        return true;
+    }
+
+    private boolean verifyPositional(final Entry entry) throws IOException
+    {
+        final CRC32C crc = new CRC32C();
+        final ByteBuffer chunk = ByteBuffer.allocateDirect((int)Math.min(VERIFY_CHUNK, Math.max(1,
+            entry.valueLength())));
+        long offset = 0;
+        while (offset < entry.valueLength())
+        {
+            chunk.clear().limit((int)Math.min(chunk.capacity(), entry.valueLength() - offset));
+            file.read(entry.extents(), entry.headerLength() + offset, chunk);
+            crc.update(chunk.flip());
+            offset += chunk.limit();
+        }
+        if ((int)crc.getValue() != entry.valueCrc())
+        {
+            return false;
+        }
+        entry.markVerified();
+        return true;
+    }
+
+    private ByteBuffer scratch(final int length)
+    {
+        ByteBuffer buffer = scratch.get();
+        if (buffer == null || buffer.capacity() < length)
+        {
+            buffer = ByteBuffer.allocateDirect(Math.max(length, Math.min(SCRATCH_LIMIT,
+                Math.max(64 * 1024, Integer.highestOneBit(Math.max(1, length - 1)) << 1))));
+            scratch.set(buffer);
+        }
+        return buffer.clear().limit(length);
+    }
+
+    private long blocksFor(final long bytes)
+    {
+        return (bytes + blockSize - 1) / blockSize;
+    }
+
+    private static int crc(final ByteBuffer bytes)
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes.duplicate());
+        return (int)crc.getValue();
+    }
+
+    private static byte[] checkKey(final String key)
+    {
+        Checks.requireArgument(key != null, "key must not be null");
+        Checks.requireArgument(!key.isEmpty(), "key must not be empty");
+        final byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+        Checks.requireArgument(bytes.length <= MAX_KEY_BYTES, "key of %d bytes in UTF-8 is too long: the limit is %d " +
+            "bytes (key starts \"%s\")", bytes.length, MAX_KEY_BYTES, key.substring(0, Math.min(40, key.length())));
+        return bytes;
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw closedException();
+        }
+        final String failed = failure;
+        if (failed != null)
+        {
+            throw new CacheIoException(CacheIoException.Reason.IO, "cache " + config.path() + " has failed: " + failed);
+        }
+    }
+
+    private IllegalStateException closedException()
+    {
+        return new IllegalStateException("cache " + config.path() + " is closed");
+    }
+
+    private RuntimeException ioFailure(final String what, final IOException e)
+    {
+        if (closed || e instanceof ClosedChannelException)
+        {
+            final IllegalStateException closedError = closedException();
+            closedError.initCause(e);
+            return closedError;
+        }
+        ioErrors.increment();
+        return new CacheIoException(CacheIoException.Reason.IO, what + " in " + config.path() + " failed: " +
+            e.getMessage(), e);
+    }
+
+    private CacheIoException fault(final InternalError e, final Entry entry)
+    {
+        ioErrors.increment();
+        final CacheIoException failed = MappedRegion.faulted(e, "key " + entry.key() + " of " + config.path());
+        failure = failed.getMessage();
+        return failed;
+    }
+
+    private static RuntimeException rethrow(final Throwable t)
+    {
+        if (t instanceof RuntimeException re)
+        {
+            return re;
+        }
+        throw (Error)t;
+    }
+
+    private static long saturatedAdd(final long a, final long b)
+    {
+        final long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+}

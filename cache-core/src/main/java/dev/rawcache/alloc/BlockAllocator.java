@@ -1,0 +1,269 @@
+package dev.rawcache.alloc;
+
+import dev.rawcache.io.Checks;
+import dev.rawcache.io.block.ExtentList;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Hands out runs of blocks from a fixed range, as extent lists.
+ * <p>
+ * <b>The problem.</b> A cache's entries come and go in every size, so free space fragments. A bitmap scanned first
+ * fit, as simple block caches do, costs a scan of the whole bitmap per allocation once the front fills up, and
+ * either fails a store for fragmentation (when it insists on one contiguous run) or scatters entries block by block.
+ * <p>
+ * <b>The choice.</b> Free space is kept as a set of maximal free extents in two ordered indexes, as XFS keeps its
+ * free-space B-trees: one by start block, to merge a freed extent with its neighbours in {@code O(log n)}, and one
+ * by (length, start), to find the smallest free extent that fits in {@code O(log n)} (best fit keeps large runs
+ * whole for large entries). When no single extent fits, the request is served from the largest extents first, so
+ * it uses as few extents as the free space allows; a cap on the extent count lets the caller evict more and try
+ * again rather than accept an entry scattered into thousands of pieces.
+ * <p>
+ * <b>The trade-off.</b> Memory is proportional to the number of free extents (two tree nodes each), not to the
+ * number of blocks, and it shrinks as frees merge. Every call takes this object's monitor: allocation and free are
+ * short, in-memory, and never do I/O.
+ * <p>
+ * Freeing a block that is already free throws {@link IllegalStateException}: it would mean two owners of one block.
+ * <p>
+ * Thread-safe.
+ */
+public final class BlockAllocator
+{
+    private final long firstBlock;
+    private final long blockCount;
+    /** start block to length of each free extent. */
+    private final TreeMap<Long, Long> byStart = new TreeMap<>();
+    /** each free extent as (length << 32 | start), ordered by length then start. */
+    private final TreeSet<Long> byLength = new TreeSet<>();
+    private long freeBlocks;
+
+    /**
+     * An allocator over {@code [firstBlock, firstBlock + blockCount)}, all free.
+     *
+     * @param firstBlock the first block it may hand out.
+     * @param blockCount how many blocks it manages.
+     */
+    public BlockAllocator(final long firstBlock, final long blockCount)
+    {
+        Checks.requireArgument(firstBlock >= 0 && blockCount > 0 &&
+            firstBlock + blockCount - 1 <= ExtentList.MAX_BLOCK_INDEX,
+            "block range %d+%d must be non-empty and end by block %d", firstBlock, blockCount,
+            ExtentList.MAX_BLOCK_INDEX);
+        this.firstBlock = firstBlock;
+        this.blockCount = blockCount;
+        insert(firstBlock, blockCount);
+        freeBlocks = blockCount;
+    }
+
+    /**
+     * Allocates {@code blocks} blocks in at most {@code maxExtents} extents: one extent when a free one fits (the
+     * smallest that does), else the largest free extents first.
+     *
+     * @param blocks     how many blocks, at least 1.
+     * @param maxExtents the most extents the caller accepts, at least 1.
+     * @return the extents, in the order to use them, or null when the free space is too small or too fragmented;
+     * nothing is allocated then.
+     */
+    public synchronized ExtentList allocate(final long blocks, final int maxExtents)
+    {
+        Checks.requireArgument(blocks > 0, "block count %d must be positive", blocks);
+        Checks.requireArgument(maxExtents > 0, "extent limit %d must be positive", maxExtents);
+        if (blocks > freeBlocks)
+        {
+            return null;
+        }
+        final Long fit = byLength.ceiling(blocks << 32);
+        if (fit != null)
+        {
+            final long start = fit & 0xFFFF_FFFFL;
+            take(start, fit >>> 32, blocks);
+            return ExtentList.of(start, blocks);
+        }
+        // No single extent fits: plan from the largest down, then take.
+        final long[] plan = new long[Math.min(maxExtents, byLength.size())];
+        int count = 0;
+        long remaining = blocks;
+        final Iterator<Long> largest = byLength.descendingIterator();
+        while (remaining > 0 && largest.hasNext())
+        {
+            if (count == plan.length)
+            {
+                return null;
+            }
+            final long packed = largest.next();
+            final long length = packed >>> 32;
+            final long start = packed & 0xFFFF_FFFFL;
+            final long use = Math.min(length, remaining);
+            plan[count++] = ExtentList.pack(start, use);
+            remaining -= use;
+        }
+        if (remaining > 0)
+        {
+            return null;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final long start = ExtentList.firstBlock(plan[i]);
+            take(start, byStart.get(start), ExtentList.count(plan[i]));
+        }
+        return ExtentList.ofPacked(java.util.Arrays.copyOf(plan, count));
+    }
+
+    /**
+     * Marks specific blocks as allocated, as recovery does for entries it finds on disk.
+     *
+     * @param extents the extents to take; each must lie inside one free extent.
+     * @throws IllegalStateException when a block is not free.
+     */
+    public synchronized void reserve(final ExtentList extents)
+    {
+        for (int i = 0; i < extents.size(); i++)
+        {
+            final long start = extents.firstBlock(i);
+            final long count = extents.count(i);
+            final Map.Entry<Long, Long> holder = byStart.floorEntry(start);
+            if (holder == null || holder.getKey() + holder.getValue() < start + count)
+            {
+                throw new IllegalStateException("blocks " + start + "+" + count + " are not free");
+            }
+            final long holderStart = holder.getKey();
+            final long holderLength = holder.getValue();
+            remove(holderStart, holderLength);
+            if (start > holderStart)
+            {
+                insert(holderStart, start - holderStart);
+            }
+            final long tail = holderStart + holderLength - (start + count);
+            if (tail > 0)
+            {
+                insert(start + count, tail);
+            }
+            freeBlocks -= count;
+        }
+    }
+
+    /**
+     * Returns blocks to the free space, merging them with free neighbours.
+     *
+     * @param extents the extents to free; every block must be allocated.
+     * @throws IllegalStateException when a block is already free or outside the managed range.
+     */
+    public synchronized void free(final ExtentList extents)
+    {
+        for (int i = 0; i < extents.size(); i++)
+        {
+            freeExtent(extents.firstBlock(i), extents.count(i));
+        }
+    }
+
+    /**
+     * How many blocks are free.
+     *
+     * @return the free block count.
+     */
+    public synchronized long freeBlocks()
+    {
+        return freeBlocks;
+    }
+
+    /**
+     * How many blocks are allocated.
+     *
+     * @return the used block count.
+     */
+    public synchronized long usedBlocks()
+    {
+        return blockCount - freeBlocks;
+    }
+
+    /**
+     * How many blocks this allocator manages.
+     *
+     * @return the block count.
+     */
+    public long blockCount()
+    {
+        return blockCount;
+    }
+
+    /**
+     * The length of the largest free extent.
+     *
+     * @return blocks in the largest free run, 0 when full.
+     */
+    public synchronized long largestFreeExtent()
+    {
+        return byLength.isEmpty() ? 0 : byLength.last() >>> 32;
+    }
+
+    /**
+     * How many separate free extents there are, a measure of fragmentation.
+     *
+     * @return the free extent count.
+     */
+    public synchronized int freeExtentCount()
+    {
+        return byStart.size();
+    }
+
+    private void freeExtent(final long start, final long count)
+    {
+        if (start < firstBlock || start + count > firstBlock + blockCount)
+        {
+            throw new IllegalStateException("blocks " + start + "+" + count + " are outside the managed range " +
+                firstBlock + "+" + blockCount);
+        }
+        long mergedStart = start;
+        long mergedLength = count;
+        final Map.Entry<Long, Long> before = byStart.floorEntry(start);
+        if (before != null && before.getKey() + before.getValue() > start)
+        {
+            throw new IllegalStateException("double free: blocks " + start + "+" + count + " overlap free extent " +
+                before.getKey() + "+" + before.getValue());
+        }
+        final Map.Entry<Long, Long> after = byStart.ceilingEntry(start);
+        if (after != null && after.getKey() < start + count)
+        {
+            throw new IllegalStateException("double free: blocks " + start + "+" + count + " overlap free extent " +
+                after.getKey() + "+" + after.getValue());
+        }
+        if (before != null && before.getKey() + before.getValue() == start)
+        {
+            remove(before.getKey(), before.getValue());
+            mergedStart = before.getKey();
+            mergedLength += before.getValue();
+        }
+        if (after != null && after.getKey() == start + count)
+        {
+            remove(after.getKey(), after.getValue());
+            mergedLength += after.getValue();
+        }
+        insert(mergedStart, mergedLength);
+        freeBlocks += count;
+    }
+
+    private void take(final long start, final long length, final long blocks)
+    {
+        remove(start, length);
+        if (length > blocks)
+        {
+            insert(start + blocks, length - blocks);
+        }
+        freeBlocks -= blocks;
+    }
+
+    private void insert(final long start, final long length)
+    {
+        byStart.put(start, length);
+        byLength.add((length << 32) | start);
+    }
+
+    private void remove(final long start, final long length)
+    {
+        byStart.remove(start);
+        byLength.remove((length << 32) | start);
+    }
+}

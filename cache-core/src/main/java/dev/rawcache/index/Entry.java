@@ -1,0 +1,240 @@
+package dev.rawcache.index;
+
+import dev.rawcache.io.block.ExtentList;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One stored value as the index knows it: key, where its bytes are, how long they are and their checksum, when it
+ * expires, and a reference count that pins its blocks.
+ * <p>
+ * <b>Pinning.</b> The index holds one reference from publication until the entry is removed, evicted, expired or
+ * replaced; every reader ({@code lookup}, a zero-copy view, a transfer) takes one more with {@link #tryPin()} and
+ * gives it back with {@link #unpin()}. The blocks go back to the allocator only when the count reaches zero, so no
+ * block is reused while anyone can still read it. {@link #tryPin()} fails once the count has reached zero: a
+ * reader that found the entry in the map a moment before it was freed treats it as a miss.
+ * <p>
+ * The immutable fields may be read from any thread; the LRU links are guarded by the {@link EntryIndex} lock;
+ * the reference count and the verified flag are atomic.
+ */
+public final class Entry
+{
+    private final String key;
+    private final byte[] keyBytes;
+    private final long sequence;
+    private final ExtentList extents;
+    private final int headerLength;
+    private final long valueLength;
+    private final int valueCrc;
+    private final long createdAtMillis;
+    private final long expiresAtMillis;
+    private final AtomicInteger references = new AtomicInteger(1);
+    private volatile boolean verified;
+
+    Entry previous;
+    Entry next;
+    boolean linked;
+
+    /**
+     * A new entry, holding the index's reference.
+     *
+     * @param key             the key.
+     * @param keyBytes        the key's UTF-8 bytes.
+     * @param sequence        the store's unique sequence, also in the on-disk header.
+     * @param extents         the blocks holding header and value.
+     * @param headerLength    bytes of header before the value.
+     * @param valueLength     bytes of value.
+     * @param valueCrc        CRC32C of the value.
+     * @param createdAtMillis when it was stored, epoch ms.
+     * @param expiresAtMillis when it expires, epoch ms, 0 for never.
+     * @param verified        whether its bytes are known good since the file was opened (true for a store made by
+     *                        this process, which computed the checksum from the bytes it wrote).
+     */
+    public Entry(final String key, final byte[] keyBytes, final long sequence, final ExtentList extents,
+                 final int headerLength, final long valueLength, final int valueCrc, final long createdAtMillis,
+                 final long expiresAtMillis, final boolean verified)
+    {
+        this.key = key;
+        this.keyBytes = keyBytes;
+        this.sequence = sequence;
+        this.extents = extents;
+        this.headerLength = headerLength;
+        this.valueLength = valueLength;
+        this.valueCrc = valueCrc;
+        this.createdAtMillis = createdAtMillis;
+        this.expiresAtMillis = expiresAtMillis;
+        this.verified = verified;
+    }
+
+    /**
+     * The key.
+     *
+     * @return the key.
+     */
+    public String key()
+    {
+        return key;
+    }
+
+    /**
+     * The key's UTF-8 bytes; do not modify.
+     *
+     * @return the bytes.
+     */
+    public byte[] keyBytes()
+    {
+        return keyBytes;
+    }
+
+    /**
+     * The store's unique sequence.
+     *
+     * @return the sequence.
+     */
+    public long sequence()
+    {
+        return sequence;
+    }
+
+    /**
+     * Where the entry's header and value are.
+     *
+     * @return the extents.
+     */
+    public ExtentList extents()
+    {
+        return extents;
+    }
+
+    /**
+     * Bytes of header before the value.
+     *
+     * @return the header length.
+     */
+    public int headerLength()
+    {
+        return headerLength;
+    }
+
+    /**
+     * Bytes of value.
+     *
+     * @return the value length.
+     */
+    public long valueLength()
+    {
+        return valueLength;
+    }
+
+    /**
+     * CRC32C of the value.
+     *
+     * @return the checksum.
+     */
+    public int valueCrc()
+    {
+        return valueCrc;
+    }
+
+    /**
+     * When the entry was stored.
+     *
+     * @return epoch milliseconds.
+     */
+    public long createdAtMillis()
+    {
+        return createdAtMillis;
+    }
+
+    /**
+     * When the entry expires.
+     *
+     * @return epoch milliseconds, 0 for never.
+     */
+    public long expiresAtMillis()
+    {
+        return expiresAtMillis;
+    }
+
+    /**
+     * Whether the entry has expired at {@code nowMillis}.
+     *
+     * @param nowMillis the current time, epoch ms.
+     * @return true once its expiry time has come.
+     */
+    public boolean isExpired(final long nowMillis)
+    {
+        return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
+    }
+
+    /**
+     * Whether the value's checksum has been verified since the file was opened.
+     *
+     * @return true when verified.
+     */
+    public boolean isVerified()
+    {
+        return verified;
+    }
+
+    /**
+     * Records that the value's checksum was verified.
+     */
+    public void markVerified()
+    {
+        verified = true;
+    }
+
+    /**
+     * Takes a reference, unless the entry's blocks were already released.
+     *
+     * @return true when pinned; the caller must {@link #unpin()}.
+     */
+    public boolean tryPin()
+    {
+        while (true)
+        {
+            final int count = references.get();
+            if (count <= 0)
+            {
+                return false;
+            }
+            if (references.compareAndSet(count, count + 1))
+            {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Gives back a reference.
+     *
+     * @return true when this was the last one: the caller must now free the entry's blocks.
+     */
+    public boolean unpin()
+    {
+        final int count = references.decrementAndGet();
+        if (count < 0)
+        {
+            throw new IllegalStateException("entry " + key + " unpinned more often than pinned");
+        }
+        return count == 0;
+    }
+
+    /**
+     * Whether readers hold references besides the index's.
+     *
+     * @return true while a reader pins it.
+     */
+    public boolean isPinnedByReaders()
+    {
+        return references.get() > 1;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Entry{key=" + key + ", sequence=" + sequence + ", extents=" + extents + ", valueLength=" +
+            valueLength + ", expiresAt=" + expiresAtMillis + '}';
+    }
+}

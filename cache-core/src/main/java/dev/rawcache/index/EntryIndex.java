@@ -1,0 +1,278 @@
+package dev.rawcache.index;
+
+import java.util.Comparator;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jctools.queues.atomic.MpscAtomicArrayQueue;
+
+/**
+ * The key to entry map and the recency order that eviction follows.
+ * <p>
+ * <b>The problem.</b> Lookups must not wait for each other, yet every hit changes the LRU order, which is a linked
+ * list that needs a lock. A lock taken on every hit would serialise all readers on one cache line.
+ * <p>
+ * <b>The choice.</b> The map is a {@link ConcurrentHashMap}, read without locks. The LRU list and an expiry order are
+ * guarded by one lock that writers (store, remove, evict) hold only for in-memory work, never across I/O. A hit
+ * takes the lock only if it is free ({@code tryLock}); otherwise it leaves the entry in a bounded MPSC buffer that
+ * the next lock holder drains first, the way Caffeine's {@code BoundedLocalCache} records reads. So the order is
+ * exact when there is no contention, and under contention a hit is applied a little later or, if the buffer is
+ * full, dropped: recency is a hint, and losing a few hints under a storm of reads costs little.
+ * <p>
+ * <b>Eviction order.</b> Expired entries go first, soonest-expired first; then the least recently used, skipping
+ * entries that readers pin (their blocks could not be reused yet anyway) and the entry the current store replaces.
+ * <p>
+ * Thread-safe. Methods documented as "caller holds the lock" must run between {@link #lock()} and {@link #unlock()}.
+ */
+public final class EntryIndex
+{
+    private static final int READ_BUFFER_CAPACITY = 1024;
+
+    private final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final MpscAtomicArrayQueue<Entry> readBuffer = new MpscAtomicArrayQueue<>(READ_BUFFER_CAPACITY);
+    private final TreeSet<Entry> byExpiry = new TreeSet<>(
+        Comparator.comparingLong(Entry::expiresAtMillis).thenComparingLong(Entry::sequence));
+    /** Most recently used end. */
+    private Entry head;
+    /** Least recently used end. */
+    private Entry tail;
+
+    /**
+     * The entry for a key, without touching the recency order.
+     *
+     * @param key the key.
+     * @return the entry or null.
+     */
+    public Entry get(final String key)
+    {
+        return map.get(key);
+    }
+
+    /**
+     * How many entries the map holds.
+     *
+     * @return the entry count.
+     */
+    public int size()
+    {
+        return map.size();
+    }
+
+    /**
+     * Records a hit: makes the entry most recent now if the lock is free, or soon otherwise.
+     *
+     * @param entry the entry that was read.
+     */
+    public void recordAccess(final Entry entry)
+    {
+        if (lock.tryLock())
+        {
+            try
+            {
+                drainReadBuffer();
+                moveToHead(entry);
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+        else
+        {
+            readBuffer.offer(entry);
+        }
+    }
+
+    /**
+     * Takes the index lock.
+     */
+    public void lock()
+    {
+        lock.lock();
+        drainReadBuffer();
+    }
+
+    /**
+     * Releases the index lock.
+     */
+    public void unlock()
+    {
+        lock.unlock();
+    }
+
+    /**
+     * Publishes an entry as the most recent, replacing any entry with the same key. Caller holds the lock.
+     *
+     * @param entry the new entry.
+     * @return the replaced entry, already unlinked, whose index reference the caller must release; or null.
+     */
+    public Entry putLocked(final Entry entry)
+    {
+        final Entry old = map.put(entry.key(), entry);
+        if (old != null)
+        {
+            unlink(old);
+        }
+        link(entry);
+        return old;
+    }
+
+    /**
+     * Removes the entry for a key. Caller holds the lock.
+     *
+     * @param key the key.
+     * @return the removed entry, whose index reference the caller must release; or null.
+     */
+    public Entry removeLocked(final String key)
+    {
+        final Entry entry = map.remove(key);
+        if (entry != null)
+        {
+            unlink(entry);
+        }
+        return entry;
+    }
+
+    /**
+     * Removes a specific entry if it is still the one mapped. Caller holds the lock.
+     *
+     * @param entry the entry.
+     * @return true when removed; the caller must release its index reference.
+     */
+    public boolean removeLocked(final Entry entry)
+    {
+        if (map.remove(entry.key(), entry))
+        {
+            unlink(entry);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The next entry to evict: the soonest-expired entry if one has expired, else the least recently used entry that
+     * no reader pins and whose key is not {@code sparedKey}. Caller holds the lock.
+     *
+     * @param nowMillis the current time, epoch ms.
+     * @param sparedKey a key not to pick (the one being stored), or null.
+     * @return the victim, still in the index, or null when there is none.
+     */
+    public Entry victimLocked(final long nowMillis, final String sparedKey)
+    {
+        if (!byExpiry.isEmpty())
+        {
+            final Entry soonest = byExpiry.first();
+            if (soonest.isExpired(nowMillis))
+            {
+                return soonest;
+            }
+        }
+        for (Entry e = tail; e != null; e = e.previous)
+        {
+            if (!e.isPinnedByReaders() && !e.key().equals(sparedKey))
+            {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Keys from least to most recently used. Caller holds the lock. For tests and tools; O(n).
+     *
+     * @return the keys in eviction order.
+     */
+    public java.util.List<String> keysInEvictionOrderLocked()
+    {
+        final java.util.List<String> keys = new java.util.ArrayList<>(map.size());
+        for (Entry e = tail; e != null; e = e.previous)
+        {
+            keys.add(e.key());
+        }
+        return keys;
+    }
+
+    private void drainReadBuffer()
+    {
+        Entry entry;
+        while ((entry = readBuffer.poll()) != null)
+        {
+            moveToHead(entry);
+        }
+    }
+
+    private void moveToHead(final Entry entry)
+    {
+        if (!entry.linked || head == entry)
+        {
+            return;
+        }
+        detach(entry);
+        attachAtHead(entry);
+    }
+
+    private void link(final Entry entry)
+    {
+        attachAtHead(entry);
+        entry.linked = true;
+        if (entry.expiresAtMillis() != 0)
+        {
+            byExpiry.add(entry);
+        }
+    }
+
+    private void unlink(final Entry entry)
+    {
+        if (!entry.linked)
+        {
+            return;
+        }
+        detach(entry);
+        entry.linked = false;
+        if (entry.expiresAtMillis() != 0)
+        {
+            byExpiry.remove(entry);
+        }
+    }
+
+    private void attachAtHead(final Entry entry)
+    {
+        entry.previous = null;
+        entry.next = head;
+        if (head != null)
+        {
+            head.previous = entry;
+        }
+        head = entry;
+        if (tail == null)
+        {
+            tail = entry;
+        }
+    }
+
+    private void detach(final Entry entry)
+    {
+        final Entry previous = entry.previous;
+        final Entry next = entry.next;
+        if (previous != null)
+        {
+            previous.next = next;
+        }
+        else
+        {
+            head = next;
+        }
+        if (next != null)
+        {
+            next.previous = previous;
+        }
+        else
+        {
+            tail = previous;
+        }
+        entry.previous = null;
+        entry.next = null;
+    }
+}

@@ -1,0 +1,584 @@
+package dev.rawcache.io.file;
+
+import dev.rawcache.io.CacheIoException;
+import dev.rawcache.io.Checks;
+import dev.rawcache.io.Closeables;
+import dev.rawcache.io.PositionalIo;
+import dev.rawcache.io.block.ExtentList;
+import dev.rawcache.io.mmap.MappedRegion;
+import dev.rawcache.io.mmap.MappedView;
+import dev.rawcache.io.transfer.TransferChannel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+
+/**
+ * The preallocated cache file: a superblock in block 0, then fixed-size blocks that the cache hands out as extents.
+ * It owns the file's {@link FileChannel}, its exclusive {@link FileLock} and its read-only {@link MappedRegion}.
+ * <p>
+ * Entry bytes are addressed as a logical stream laid over an {@link ExtentList}; this class turns stream offsets
+ * into file offsets and does the positional reads, writes, transfers and mapped views. It knows nothing of keys.
+ * <p>
+ * A new file gets real blocks ({@link Preallocator}); an existing one is checked against its superblock and refused
+ * with a {@link CacheIoException} of reason {@code FORMAT} on any mismatch, unless the caller asked for a reformat.
+ * rawcache never truncates the file.
+ * <p>
+ * Thread-safe: reads, writes and transfers at different offsets may run concurrently; {@link #close()} runs once.
+ */
+public final class CacheFile implements AutoCloseable
+{
+    /** The fewest blocks a cache file may have: the superblock plus a handful of data blocks. */
+    public static final long MIN_BLOCKS = 16;
+    /** The smallest block size. */
+    public static final int MIN_BLOCK_SIZE = 512;
+    /** The largest block size. */
+    public static final int MAX_BLOCK_SIZE = 1 << 20;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final Superblock superblock;
+    private final MappedRegion mapping;
+    private final boolean created;
+    private volatile boolean closed;
+
+    private CacheFile(final Path path, final FileChannel channel, final FileLock lock, final Superblock superblock,
+                      final MappedRegion mapping, final boolean created)
+    {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+        this.superblock = superblock;
+        this.mapping = mapping;
+        this.created = created;
+    }
+
+    /**
+     * How a cache file is to be opened.
+     *
+     * @param blockSize        bytes per block: a power of two from {@link #MIN_BLOCK_SIZE} to {@link #MAX_BLOCK_SIZE}.
+     * @param blockCount       blocks in the file, superblock included: at least {@link #MIN_BLOCKS}.
+     * @param metadataBlocks   blocks reserved after the superblock for metadata, before the data region.
+     * @param reformat         whether an existing file that does not match (foreign, damaged, other geometry)
+     *                         may be formatted anew; when false it is refused.
+     * @param map              whether to map the file for zero-copy reads.
+     */
+    public record Options(int blockSize, long blockCount, long metadataBlocks, boolean reformat, boolean map)
+    {
+        /**
+         * Checks the values.
+         *
+         * @param blockSize      bytes per block.
+         * @param blockCount     blocks in the file.
+         * @param metadataBlocks reserved metadata blocks.
+         * @param reformat       whether a mismatching file may be reformatted.
+         * @param map            whether to map the file.
+         */
+        public Options
+        {
+            Checks.requireArgument(Checks.isPowerOfTwo(blockSize) && blockSize >= MIN_BLOCK_SIZE &&
+                blockSize <= MAX_BLOCK_SIZE, "block size %d must be a power of two from %d to %d", blockSize,
+                MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
+            Checks.requireArgument(metadataBlocks >= 0, "metadata blocks %d must not be negative", metadataBlocks);
+            Checks.requireArgument(blockCount >= MIN_BLOCKS + metadataBlocks,
+                "capacity of %d blocks of %d bytes (%d bytes) is too small: the minimum is %d blocks (%d bytes)",
+                blockCount, blockSize, blockCount * blockSize, MIN_BLOCKS + metadataBlocks,
+                (MIN_BLOCKS + metadataBlocks) * blockSize);
+            Checks.requireArgument(blockCount <= ExtentList.MAX_BLOCK_INDEX,
+                "capacity of %d blocks is too large: the limit is %d blocks", blockCount, ExtentList.MAX_BLOCK_INDEX);
+        }
+    }
+
+    /**
+     * Opens the cache file at {@code path}, creating and preallocating it if it does not exist.
+     *
+     * @param path    the file.
+     * @param options geometry and policy.
+     * @return the open file, holding an exclusive lock on it.
+     * @throws CacheIoException {@code FORMAT} for a foreign or mismatching file, {@code LOCKED} when another cache
+     *                          holds it, {@code NO_SPACE} when preallocation finds the disk full, {@code IO} otherwise.
+     */
+    public static CacheFile open(final Path path, final Options options)
+    {
+        final Path file = path.toAbsolutePath();
+        final boolean exists = Files.exists(file);
+        if (!exists)
+        {
+            return create(file, options);
+        }
+        FileChannel channel = null;
+        try
+        {
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            final FileLock lock = lock(channel, file);
+            try
+            {
+                final long length = channel.size();
+                Superblock superblock;
+                try
+                {
+                    superblock = readSuperblock(channel, file, length);
+                    checkGeometry(superblock, options, file);
+                }
+                catch (final CacheIoException e)
+                {
+                    if (!options.reformat() || e.reason() != CacheIoException.Reason.FORMAT)
+                    {
+                        throw e;
+                    }
+                    superblock = format(file, channel, options, length);
+                }
+                return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), false);
+            }
+            catch (final RuntimeException | Error e)
+            {
+                Closeables.closeAll(lock);
+                throw e;
+            }
+        }
+        catch (final IOException e)
+        {
+            Closeables.closeAll(channel);
+            throw new CacheIoException(CacheIoException.Reason.IO, "cannot open " + file + ": " + e.getMessage(), e);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            Closeables.closeAll(channel);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads and checks the superblock of a cache file without opening it for writing or locking it, as a tool that
+     * inspects a running cache does.
+     *
+     * @param path the file.
+     * @return its superblock.
+     * @throws CacheIoException {@code FORMAT} for a foreign or damaged file, {@code IO} when it cannot be read.
+     */
+    public static Superblock readSuperblock(final Path path)
+    {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
+        {
+            return readSuperblock(channel, path, channel.size());
+        }
+        catch (final IOException e)
+        {
+            throw new CacheIoException(CacheIoException.Reason.IO, "cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static CacheFile create(final Path file, final Options options)
+    {
+        FileChannel channel = null;
+        boolean done = false;
+        try
+        {
+            final Path parent = file.getParent();
+            if (parent != null)
+            {
+                Files.createDirectories(parent);
+                final long needed = (long)options.blockSize() * options.blockCount();
+                final long usable = Files.getFileStore(parent).getUsableSpace();
+                if (usable < needed)
+                {
+                    throw new CacheIoException(CacheIoException.Reason.NO_SPACE, String.format(
+                        "cannot create %s: it needs %d bytes and the file system has %d usable", file, needed, usable));
+                }
+            }
+            channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+            final FileLock lock = lock(channel, file);
+            final Superblock superblock = format(file, channel, options, 0);
+            final CacheFile cacheFile = new CacheFile(file, channel, lock, superblock,
+                map(channel, superblock, options), true);
+            done = true;
+            return cacheFile;
+        }
+        catch (final IOException e)
+        {
+            throw new CacheIoException(CacheIoException.Reason.IO, "cannot create " + file + ": " + e.getMessage(), e);
+        }
+        finally
+        {
+            if (!done)
+            {
+                try
+                {
+                    Closeables.closeAll(channel);
+                }
+                catch (final RuntimeException ignored)
+                {
+                    // the creation failure is what the caller needs to see
+                }
+                if (channel != null)
+                {
+                    try
+                    {
+                        Files.deleteIfExists(file);
+                    }
+                    catch (final IOException ignored)
+                    {
+                        // best effort: a partial file is removed where the file system lets us
+                    }
+                }
+            }
+        }
+    }
+
+    private static Superblock format(final Path file, final FileChannel channel, final Options options,
+                                     final long currentLength) throws IOException
+    {
+        final Superblock superblock = new Superblock(options.blockSize(), options.blockCount(),
+            new SecureRandom().nextLong(), System.currentTimeMillis(), 1 + options.metadataBlocks(),
+            options.blockCount() - 1 - options.metadataBlocks());
+        final long length = superblock.fileLength();
+        if (currentLength < length)
+        {
+            Preallocator.preallocate(file, channel, currentLength, length - currentLength);
+        }
+        PositionalIo.writeFully(channel, superblock.encode(), 0);
+        channel.force(true);
+        return superblock;
+    }
+
+    private static Superblock readSuperblock(final FileChannel channel, final Path file, final long length)
+        throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate((int)Math.min(length, SuperblockDescriptor.LENGTH));
+        PositionalIo.readFully(channel, buffer, 0, "the superblock of " + file);
+        return Superblock.decode(buffer.flip(), file, length);
+    }
+
+    private static void checkGeometry(final Superblock superblock, final Options options, final Path file)
+    {
+        if (superblock.blockSize() != options.blockSize() || superblock.blockCount() != options.blockCount() ||
+            superblock.dataStartBlock() != 1 + options.metadataBlocks())
+        {
+            throw new CacheIoException(CacheIoException.Reason.FORMAT, String.format(
+                "refusing to open %s: it was formatted with %d blocks of %d bytes (%d bytes, data from block %d) but " +
+                "the configuration asks for %d blocks of %d bytes (%d bytes, data from block %d); configure the " +
+                "file's geometry, or ask for a reformat to discard its contents",
+                file, superblock.blockCount(), superblock.blockSize(), superblock.fileLength(),
+                superblock.dataStartBlock(), options.blockCount(), options.blockSize(),
+                options.blockCount() * options.blockSize(), 1 + options.metadataBlocks()));
+        }
+    }
+
+    private static FileLock lock(final FileChannel channel, final Path file) throws IOException
+    {
+        final FileLock lock;
+        try
+        {
+            lock = channel.tryLock();
+        }
+        catch (final OverlappingFileLockException e)
+        {
+            throw new CacheIoException(CacheIoException.Reason.LOCKED,
+                file + " is already open by another cache in this process", e);
+        }
+        if (lock == null)
+        {
+            throw new CacheIoException(CacheIoException.Reason.LOCKED,
+                file + " is locked by another process; only one cache may open a file for writing");
+        }
+        return lock;
+    }
+
+    private static MappedRegion map(final FileChannel channel, final Superblock superblock, final Options options)
+    {
+        if (!options.map())
+        {
+            return null;
+        }
+        try
+        {
+            return MappedRegion.map(channel, superblock.fileLength());
+        }
+        catch (final IOException | UnsupportedOperationException e)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * The file's absolute path.
+     *
+     * @return the path.
+     */
+    public Path path()
+    {
+        return path;
+    }
+
+    /**
+     * The checked superblock.
+     *
+     * @return geometry and identity of the file.
+     */
+    public Superblock superblock()
+    {
+        return superblock;
+    }
+
+    /**
+     * Bytes per block.
+     *
+     * @return the block size.
+     */
+    public int blockSize()
+    {
+        return superblock.blockSize();
+    }
+
+    /**
+     * Whether this open created (or reformatted) the file.
+     *
+     * @return true when the file was new.
+     */
+    public boolean created()
+    {
+        return created;
+    }
+
+    /**
+     * The read-only mapping of the whole file, or null when mapping was not asked for or not possible.
+     *
+     * @return the mapping or null.
+     */
+    public MappedRegion mapping()
+    {
+        return mapping;
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes of the stream laid over {@code extents}, from {@code streamOffset}.
+     *
+     * @param extents      the extents holding the stream.
+     * @param streamOffset the stream offset of the first byte.
+     * @param dst          the buffer to fill.
+     * @throws IOException when a read fails or the stream is shorter than asked.
+     */
+    public void read(final ExtentList extents, final long streamOffset, final ByteBuffer dst) throws IOException
+    {
+        final int blockSize = blockSize();
+        long skip = streamOffset;
+        final int savedLimit = dst.limit();
+        try
+        {
+            for (int i = 0; i < extents.size() && dst.hasRemaining(); i++)
+            {
+                final long extentBytes = extents.count(i) * blockSize;
+                if (skip >= extentBytes)
+                {
+                    skip -= extentBytes;
+                    continue;
+                }
+                final int n = (int)Math.min(dst.remaining(), extentBytes - skip);
+                dst.limit(dst.position() + n);
+                PositionalIo.readFully(channel, dst, extents.firstBlock(i) * blockSize + skip, "an entry of " + path);
+                dst.limit(savedLimit);
+                skip = 0;
+            }
+        }
+        finally
+        {
+            dst.limit(savedLimit);
+        }
+        requireStreamLength(extents, streamOffset, dst.remaining());
+    }
+
+    /**
+     * Writes {@code src.remaining()} bytes into the stream laid over {@code extents}, from {@code streamOffset}.
+     *
+     * @param extents      the extents holding the stream.
+     * @param streamOffset the stream offset of the first byte.
+     * @param src          the bytes to write.
+     * @throws IOException when a write fails or the extents are too short.
+     */
+    public void write(final ExtentList extents, final long streamOffset, final ByteBuffer src) throws IOException
+    {
+        final int blockSize = blockSize();
+        long skip = streamOffset;
+        final int savedLimit = src.limit();
+        try
+        {
+            for (int i = 0; i < extents.size() && src.hasRemaining(); i++)
+            {
+                final long extentBytes = extents.count(i) * blockSize;
+                if (skip >= extentBytes)
+                {
+                    skip -= extentBytes;
+                    continue;
+                }
+                final int n = (int)Math.min(src.remaining(), extentBytes - skip);
+                src.limit(src.position() + n);
+                PositionalIo.writeFully(channel, src, extents.firstBlock(i) * blockSize + skip);
+                src.limit(savedLimit);
+                skip = 0;
+            }
+        }
+        finally
+        {
+            src.limit(savedLimit);
+        }
+        requireStreamLength(extents, streamOffset, src.remaining());
+    }
+
+    /**
+     * Sends {@code length} bytes of the stream laid over {@code extents}, from {@code streamOffset}, to
+     * {@code target} through {@link TransferChannel}, so a socket gets them by {@code sendfile}.
+     *
+     * @param extents      the extents holding the stream.
+     * @param streamOffset the stream offset of the first byte.
+     * @param length       how many bytes to send.
+     * @param target       the channel to send to.
+     * @return the bytes sent: {@code length}, or fewer when a non-blocking target would take no more.
+     * @throws IOException when a transfer fails.
+     */
+    public long transferTo(final ExtentList extents, final long streamOffset, final long length,
+                           final WritableByteChannel target) throws IOException
+    {
+        final int blockSize = blockSize();
+        long skip = streamOffset;
+        long remaining = length;
+        long sent = 0;
+        for (int i = 0; i < extents.size() && remaining > 0; i++)
+        {
+            final long extentBytes = extents.count(i) * blockSize;
+            if (skip >= extentBytes)
+            {
+                skip -= extentBytes;
+                continue;
+            }
+            final long n = Math.min(remaining, extentBytes - skip);
+            final long done = TransferChannel.transferFully(channel, extents.firstBlock(i) * blockSize + skip, n,
+                target);
+            sent += done;
+            remaining -= done;
+            if (done < n)
+            {
+                return sent;
+            }
+            skip = 0;
+        }
+        requireStreamLength(extents, streamOffset, remaining);
+        return sent;
+    }
+
+    /**
+     * The file offsets and lengths of the pieces of {@code [streamOffset, streamOffset + length)} of the stream laid
+     * over {@code extents}, one piece per extent touched.
+     *
+     * @param extents      the extents holding the stream.
+     * @param streamOffset the stream offset of the first byte.
+     * @param length       how many bytes.
+     * @return two arrays: {@code [0]} the file offsets, {@code [1]} the lengths.
+     */
+    public long[][] pieces(final ExtentList extents, final long streamOffset, final long length)
+    {
+        final int blockSize = blockSize();
+        final long[] offsets = new long[extents.size()];
+        final long[] lengths = new long[extents.size()];
+        int pieces = 0;
+        long skip = streamOffset;
+        long remaining = length;
+        for (int i = 0; i < extents.size() && remaining > 0; i++)
+        {
+            final long extentBytes = extents.count(i) * blockSize;
+            if (skip >= extentBytes)
+            {
+                skip -= extentBytes;
+                continue;
+            }
+            final long n = Math.min(remaining, extentBytes - skip);
+            offsets[pieces] = extents.firstBlock(i) * blockSize + skip;
+            lengths[pieces] = n;
+            pieces++;
+            remaining -= n;
+            skip = 0;
+        }
+        Checks.requireArgument(remaining == 0, "range %d+%d runs past the %d bytes of extents %s", streamOffset,
+            length, extents.blockCount() * blockSize, extents);
+        return new long[][]{java.util.Arrays.copyOf(offsets, pieces), java.util.Arrays.copyOf(lengths, pieces)};
+    }
+
+    /**
+     * Opens a pinned zero-copy view of {@code [streamOffset, streamOffset + length)} of the stream over
+     * {@code extents}.
+     *
+     * @param extents      the extents holding the stream.
+     * @param streamOffset the stream offset of the first byte.
+     * @param length       how many bytes.
+     * @return the view, or null when the file is not mapped or is closing.
+     */
+    public MappedView openView(final ExtentList extents, final long streamOffset, final long length)
+    {
+        if (mapping == null)
+        {
+            return null;
+        }
+        final long[][] pieces = pieces(extents, streamOffset, length);
+        return mapping.openView(pieces[0], pieces[1]);
+    }
+
+    /**
+     * Flushes written data to the device.
+     *
+     * @throws IOException when the flush fails.
+     */
+    public void force() throws IOException
+    {
+        channel.force(false);
+    }
+
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return true once closed.
+     */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * Releases the lock and the channel, and the mapping once the last view is closed. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        Closeables.closeAll(mapping, lock, channel);
+    }
+
+    private void requireStreamLength(final ExtentList extents, final long streamOffset, final long left)
+        throws IOException
+    {
+        if (left > 0)
+        {
+            throw new java.io.EOFException(String.format(
+                "extents %s of %s hold %d bytes; the access at stream offset %d ran %d bytes past them", extents, path,
+                extents.blockCount() * blockSize(), streamOffset, left));
+        }
+    }
+}

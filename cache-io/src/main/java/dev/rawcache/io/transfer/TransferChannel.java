@@ -1,0 +1,63 @@
+package dev.rawcache.io.transfer;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * The one place that calls {@link FileChannel#transferTo(long, long, WritableByteChannel)}: it loops over partial
+ * transfers until the count is sent, so a socket target takes the kernel's {@code sendfile} path for every byte
+ * (the way Kafka's {@code FileRecords.writeTo} does).
+ * <p>
+ * Pass the JDK's own channel (a {@code SocketChannel}, a {@code FileChannel}, a {@code Pipe.SinkChannel}): a
+ * wrapper channel makes the JDK fall back to copying through a buffer. For a non-blocking target the transfer stops
+ * as soon as the target will take no more, and the return value says how far it got.
+ * <p>
+ * Stateless and thread-safe.
+ */
+public final class TransferChannel
+{
+    private TransferChannel()
+    {
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code source} starting at {@code position} to {@code target}.
+     *
+     * @param source   the file to send from; its shared position is not used.
+     * @param position the file offset of the first byte.
+     * @param count    how many bytes to send.
+     * @param target   the channel to send to.
+     * @return the bytes sent: {@code count} for a blocking target, possibly fewer for a non-blocking one.
+     * @throws EOFException when the file ends before {@code count} bytes.
+     * @throws IOException  when the transfer fails.
+     */
+    public static long transferFully(final FileChannel source, final long position, final long count,
+                                     final WritableByteChannel target) throws IOException
+    {
+        final boolean nonBlocking = target instanceof SelectableChannel selectable && !selectable.isBlocking();
+        long sent = 0;
+        while (sent < count)
+        {
+            final long n = source.transferTo(position + sent, count - sent, target);
+            if (n > 0)
+            {
+                sent += n;
+                continue;
+            }
+            if (nonBlocking)
+            {
+                break;
+            }
+            if (position + sent >= source.size())
+            {
+                throw new EOFException(String.format("end of file transferring %d bytes at offset %d: sent %d",
+                    count, position, sent));
+            }
+            Thread.onSpinWait();
+        }
+        return sent;
+    }
+}
