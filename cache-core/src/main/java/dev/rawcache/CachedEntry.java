@@ -10,8 +10,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * mapped cache file (values at or above the mmap threshold) or a private copy made by positional read (below it).
  * <p>
  * A mapped entry pins its blocks: they are not reused, even if the key is overwritten, removed or evicted, until
- * {@link #close()}. After close, {@link #buffers()} throws, and any buffer obtained from a mapped entry throws
- * {@link IllegalStateException} on access instead of showing bytes that may by then belong to another entry. Close
+ * {@link #close()} and the end of the grace period it was opened in. After close, {@link #buffers()} throws; a buffer
+ * obtained before close still shows this entry's bytes until the grace period ends, and from then on throws
+ * {@link IllegalStateException} on access. It never shows bytes of another entry. Grace periods end every few
+ * milliseconds under load, before a store evicts anything, and on {@link RawDiskCache#reclaimClosedViews()}. Close
  * every entry, best with try-with-resources: an entry never closed keeps its blocks, and the mapping, forever.
  * <p>
  * Thread-safe: the buffers may be read from several threads (each gets its own positions from {@link #buffers()})
@@ -110,14 +112,8 @@ public final class CachedEntry implements AutoCloseable
     {
         if (closed.compareAndSet(false, true) && view != null)
         {
-            try
-            {
-                view.close();
-            }
-            finally
-            {
-                onClose.run();
-            }
+            onClose.run();
+            view.close();
         }
     }
 }

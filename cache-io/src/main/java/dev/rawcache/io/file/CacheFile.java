@@ -518,16 +518,18 @@ public final class CacheFile implements AutoCloseable
      * @param extents      the extents holding the stream.
      * @param streamOffset the stream offset of the first byte.
      * @param length       how many bytes.
+     * @param onInvalidated what to run once the view can no longer show these bytes (see {@link MappedView}).
      * @return the view, or null when the file is not mapped or is closing.
      */
-    public MappedView openView(final ExtentList extents, final long streamOffset, final long length)
+    public MappedView openView(final ExtentList extents, final long streamOffset, final long length,
+                               final Runnable onInvalidated)
     {
         if (mapping == null)
         {
             return null;
         }
         final long[][] pieces = pieces(extents, streamOffset, length);
-        return mapping.openView(pieces[0], pieces[1]);
+        return mapping.openView(pieces[0], pieces[1], onInvalidated);
     }
 
     /**

@@ -1,44 +1,47 @@
 package dev.rawcache.io.mmap;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Zero-copy, read-only views of pieces of a {@link MappedRegion}, valid until {@link #close()}.
+ * Zero-copy, read-only views of pieces of a {@link MappedRegion}.
  * <p>
- * Each view's segments are re-scoped to an arena of the view's own, so closing the view invalidates them and every
- * {@link ByteBuffer} made from them: a later access throws {@link IllegalStateException} instead of reading memory
- * that may by then hold other bytes. The view holds a reference on its region, so the mapping itself outlives it.
+ * The segments are scoped to the region's current epoch (see {@link MappedRegion}): after {@link #close()} they stay
+ * readable, showing this view's own bytes, until the epoch retires, and from then on every access, through a segment
+ * or a {@link ByteBuffer} made from one, throws {@link IllegalStateException}. The view's {@code onInvalidated}
+ * callback runs only after that point, so the bytes it covers can be reused safely then.
  * <p>
- * Thread-safe: the buffers may be read from any thread until the view is closed; {@link #close()} runs once.
+ * Thread-safe: the buffers may be read from any thread; {@link #close()} runs once.
  */
 public final class MappedView implements AutoCloseable
 {
     private final MappedRegion region;
-    private final Arena arena;
+    private final MappedRegion.Epoch epoch;
     private final MemorySegment[] segments;
     private final long byteSize;
+    private final Runnable onInvalidated;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    MappedView(final MappedRegion region, final long[] offsets, final long[] lengths)
+    MappedView(final MappedRegion region, final MappedRegion.Epoch epoch, final long[] offsets,
+               final long[] lengths, final Runnable onInvalidated)
     {
         this.region = region;
-        this.arena = Arena.ofShared();
+        this.epoch = epoch;
+        this.onInvalidated = onInvalidated;
         this.segments = new MemorySegment[offsets.length];
         long total = 0;
         final MemorySegment whole = region.segment();
         for (int i = 0; i < offsets.length; i++)
         {
-            segments[i] = whole.asSlice(offsets[i], lengths[i]).reinterpret(arena, null);
+            segments[i] = whole.asSlice(offsets[i], lengths[i]).reinterpret(epoch.arena, null);
             total += lengths[i];
         }
         this.byteSize = total;
     }
 
     /**
-     * The pieces, in order. Valid until {@link #close()}.
+     * The pieces, in order.
      *
      * @return the segments; do not modify the array.
      */
@@ -48,7 +51,7 @@ public final class MappedView implements AutoCloseable
     }
 
     /**
-     * The pieces as read-only buffers, in order, each limited to its piece. Valid until {@link #close()}.
+     * The pieces as read-only buffers, in order, each limited to its piece.
      *
      * @return a new array of read-only buffers.
      */
@@ -83,21 +86,15 @@ public final class MappedView implements AutoCloseable
     }
 
     /**
-     * Invalidates the segments and buffers and releases the region. Idempotent.
+     * Drops this view's hold on its epoch; the segments are invalidated, and {@code onInvalidated} runs, when the
+     * epoch retires. Idempotent.
      */
     @Override
     public void close()
     {
         if (closed.compareAndSet(false, true))
         {
-            try
-            {
-                arena.close();
-            }
-            finally
-            {
-                region.release();
-            }
+            region.dropHold(epoch, onInvalidated);
         }
     }
 }
