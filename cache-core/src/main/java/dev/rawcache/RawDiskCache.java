@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -1030,6 +1031,11 @@ public final class RawDiskCache implements AutoCloseable
 
     private RuntimeException ioFailure(final String what, final IOException e)
     {
+        if (e instanceof ClosedByInterruptException)
+        {
+            return new CacheIoException(CacheIoException.Reason.IO, what + " in " + config.path() + " was " +
+                "interrupted; the cache stays usable", e);
+        }
         if (closed || e instanceof ClosedChannelException)
         {
             final IllegalStateException closedError = closedException();

@@ -1,6 +1,7 @@
 package dev.rawcache.io.file;
 
 import dev.rawcache.io.CacheIoException;
+import dev.rawcache.io.ChannelHolder;
 import dev.rawcache.io.Checks;
 import dev.rawcache.io.Closeables;
 import dev.rawcache.io.PositionalIo;
@@ -31,6 +32,9 @@ import java.security.SecureRandom;
  * with a {@link CacheIoException} of reason {@code FORMAT} on any mismatch, unless the caller asked for a reformat.
  * rawcache never truncates the file.
  * <p>
+ * A thread interrupted during I/O makes the JDK close the channel for everyone; this class then reopens it and
+ * takes the lock again, so one cancelled request does not take the cache down (see {@link ChannelHolder}).
+ * <p>
  * Thread-safe: reads, writes and transfers at different offsets may run concurrently; {@link #close()} runs once.
  */
 public final class CacheFile implements AutoCloseable
@@ -43,8 +47,9 @@ public final class CacheFile implements AutoCloseable
     public static final int MAX_BLOCK_SIZE = 1 << 20;
 
     private final Path path;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final Holder holder = new Holder();
+    private volatile FileChannel channel;
+    private volatile FileLock lock;
     private final Superblock superblock;
     private final MappedRegion mapping;
     private final boolean created;
@@ -384,7 +389,7 @@ public final class CacheFile implements AutoCloseable
                 }
                 final int n = (int)Math.min(dst.remaining(), extentBytes - skip);
                 dst.limit(dst.position() + n);
-                PositionalIo.readFully(channel, dst, extents.firstBlock(i) * blockSize + skip, "an entry of " + path);
+                PositionalIo.readFully(holder, dst, extents.firstBlock(i) * blockSize + skip, "an entry of " + path);
                 dst.limit(savedLimit);
                 skip = 0;
             }
@@ -421,7 +426,7 @@ public final class CacheFile implements AutoCloseable
                 }
                 final int n = (int)Math.min(src.remaining(), extentBytes - skip);
                 src.limit(src.position() + n);
-                PositionalIo.writeFully(channel, src, extents.firstBlock(i) * blockSize + skip);
+                PositionalIo.writeFully(holder, src, extents.firstBlock(i) * blockSize + skip);
                 src.limit(savedLimit);
                 skip = 0;
             }
@@ -460,7 +465,7 @@ public final class CacheFile implements AutoCloseable
                 continue;
             }
             final long n = Math.min(remaining, extentBytes - skip);
-            final long done = TransferChannel.transferFully(channel, extents.firstBlock(i) * blockSize + skip, n,
+            final long done = TransferChannel.transferFully(holder, extents.firstBlock(i) * blockSize + skip, n,
                 target);
             sent += done;
             remaining -= done;
@@ -539,7 +544,19 @@ public final class CacheFile implements AutoCloseable
      */
     public void force() throws IOException
     {
-        channel.force(false);
+        while (true)
+        {
+            final FileChannel current = channel;
+            try
+            {
+                current.force(false);
+                return;
+            }
+            catch (final java.nio.channels.ClosedChannelException e)
+            {
+                PositionalIo.recover(holder, current, e);
+            }
+        }
     }
 
     /**
@@ -571,6 +588,54 @@ public final class CacheFile implements AutoCloseable
             closed = true;
         }
         Closeables.closeAll(mapping, lock, channel);
+    }
+
+    /**
+     * Reopens the channel after an interrupt closed it, and takes the file lock again.
+     */
+    private final class Holder implements ChannelHolder
+    {
+        @Override
+        public FileChannel channel()
+        {
+            return channel;
+        }
+
+        @Override
+        public boolean reopen(final FileChannel broken, final IOException cause) throws IOException
+        {
+            synchronized (CacheFile.this)
+            {
+                if (closed)
+                {
+                    return false;
+                }
+                if (channel != broken && channel.isOpen())
+                {
+                    return true;
+                }
+                final FileChannel fresh = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                final FileLock freshLock;
+                try
+                {
+                    freshLock = fresh.tryLock();
+                }
+                catch (final IOException | RuntimeException e)
+                {
+                    fresh.close();
+                    throw e;
+                }
+                if (freshLock == null)
+                {
+                    fresh.close();
+                    throw new CacheIoException(CacheIoException.Reason.LOCKED, path + " was closed by an interrupt " +
+                        "and another process took its lock before it could be reopened", cause);
+                }
+                channel = fresh;
+                lock = freshLock;
+                return true;
+            }
+        }
     }
 
     private void requireStreamLength(final ExtentList extents, final long streamOffset, final long left)

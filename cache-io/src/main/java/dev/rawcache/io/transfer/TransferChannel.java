@@ -1,7 +1,11 @@
 package dev.rawcache.io.transfer;
 
+import dev.rawcache.io.ChannelHolder;
+import dev.rawcache.io.PositionalIo;
+
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
@@ -37,11 +41,54 @@ public final class TransferChannel
     public static long transferFully(final FileChannel source, final long position, final long count,
                                      final WritableByteChannel target) throws IOException
     {
+        return transferFully(new ChannelHolder()
+        {
+            public FileChannel channel()
+            {
+                return source;
+            }
+
+            public boolean reopen(final FileChannel broken, final IOException cause)
+            {
+                return false;
+            }
+        }, position, count, target);
+    }
+
+    /**
+     * Sends {@code count} bytes from {@code position} of the holder's channel to {@code target}, reopening the
+     * source if another thread's interrupt closed it.
+     *
+     * @param holder   the source channel's holder.
+     * @param position the file offset of the first byte.
+     * @param count    how many bytes to send.
+     * @param target   the channel to send to.
+     * @return the bytes sent: {@code count} for a blocking target, possibly fewer for a non-blocking one.
+     * @throws EOFException when the file ends before {@code count} bytes.
+     * @throws IOException  when the transfer fails, or this thread was interrupted.
+     */
+    public static long transferFully(final ChannelHolder holder, final long position, final long count,
+                                     final WritableByteChannel target) throws IOException
+    {
         final boolean nonBlocking = target instanceof SelectableChannel selectable && !selectable.isBlocking();
         long sent = 0;
         while (sent < count)
         {
-            final long n = source.transferTo(position + sent, count - sent, target);
+            final FileChannel source = holder.channel();
+            final long n;
+            try
+            {
+                n = source.transferTo(position + sent, count - sent, target);
+            }
+            catch (final ClosedChannelException e)
+            {
+                if (!target.isOpen())
+                {
+                    throw e;
+                }
+                PositionalIo.recover(holder, source, e);
+                continue;
+            }
             if (n > 0)
             {
                 sent += n;

@@ -189,6 +189,51 @@ class CacheFileTest
         }
     }
 
+    @Test
+    void shouldSurviveAReaderInterruptedInTheMiddleOfIo() throws Exception
+    {
+        final Path path = dir.resolve("interrupt.cache");
+        try (CacheFile file = CacheFile.open(path, options(64)))
+        {
+            final ExtentList extents = ExtentList.of(1, 16);
+            final byte[] data = new byte[16 * BLOCK];
+            new Random(3).nextBytes(data);
+            file.write(extents, 0, ByteBuffer.wrap(data));
+
+            final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+            final java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+            final Thread reader = new Thread(() ->
+            {
+                final ByteBuffer buffer = ByteBuffer.allocateDirect(data.length);
+                try
+                {
+                    while (true)
+                    {
+                        file.read(extents, 0, buffer.clear());
+                        reading.countDown();
+                    }
+                }
+                catch (final Throwable t)
+                {
+                    failure.set(t);
+                }
+            });
+            reader.start();
+            reading.await();
+            reader.interrupt();
+            reader.join(10_000);
+            assertInstanceOf(java.nio.channels.ClosedByInterruptException.class, failure.get());
+
+            final ByteBuffer back = ByteBuffer.allocate(data.length);
+            file.read(extents, 0, back);
+            assertArrayEquals(data, back.array(), "the channel was reopened for everyone else");
+            final CacheIoException locked = assertThrows(CacheIoException.class, () -> CacheFile.open(path,
+                options(64)));
+            assertEquals(CacheIoException.Reason.LOCKED, locked.reason(), "the lock was taken again");
+        }
+    }
+
     private static void flipByte(final Path path, final long offset) throws IOException
     {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
