@@ -40,6 +40,13 @@ public final class EntryIndex
     private Entry tail;
 
     /**
+     * An empty index.
+     */
+    public EntryIndex()
+    {
+    }
+
+    /**
      * The entry for a key, without touching the recency order.
      *
      * @param key the key.
