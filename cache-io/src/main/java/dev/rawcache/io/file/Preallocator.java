@@ -52,14 +52,10 @@ public final class Preallocator
         {
             try
             {
-                final Linker linker = Linker.nativeLinker();
-                final SymbolLookup libc = linker.defaultLookup();
-                open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-                close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-                fallocate = linker.downcallHandle(libc.find("posix_fallocate").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+                open = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                    Linker.Option.firstVariadicArg(2));
+                close = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+                fallocate = downcall("posix_fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
             }
             catch (final Throwable t)
             {
@@ -75,6 +71,15 @@ public final class Preallocator
 
     private Preallocator()
     {
+    }
+
+    @SuppressWarnings("restricted") // downcalls to libc's open, close and posix_fallocate
+    private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor,
+                                         final Linker.Option... options)
+    {
+        final Linker linker = Linker.nativeLinker();
+        final SymbolLookup libc = linker.defaultLookup();
+        return linker.downcallHandle(libc.find(name).orElseThrow(), descriptor, options);
     }
 
     /**

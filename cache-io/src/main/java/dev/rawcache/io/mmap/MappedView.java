@@ -23,6 +23,7 @@ public final class MappedView implements AutoCloseable
     private final Runnable onInvalidated;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    @SuppressWarnings("restricted") // reinterpret: re-scopes a slice of a live mapping to its epoch's arena
     MappedView(final MappedRegion region, final MappedRegion.Epoch epoch, final long[] offsets,
                final long[] lengths, final Runnable onInvalidated)
     {
