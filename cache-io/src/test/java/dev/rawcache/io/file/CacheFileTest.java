@@ -190,6 +190,18 @@ class CacheFileTest
     }
 
     @Test
+    void shouldFailCreationWithNoSpaceAndLeaveNoFileWhenTheDiskIsTooSmall() throws Exception
+    {
+        final Path path = dir.resolve("huge.cache");
+        final long usable = Files.getFileStore(dir).getUsableSpace();
+        final long blocks = Math.min(ExtentList.MAX_BLOCK_INDEX, usable / BLOCK + (1L << 20));
+        final CacheIoException e = assertThrows(CacheIoException.class, () -> CacheFile.open(path, options(blocks)));
+        assertEquals(CacheIoException.Reason.NO_SPACE, e.reason());
+        assertTrue(e.getMessage().contains(String.valueOf(blocks * BLOCK)), e.getMessage());
+        assertFalse(Files.exists(path), "no partial file is left behind");
+    }
+
+    @Test
     void shouldSurviveAReaderInterruptedInTheMiddleOfIo() throws Exception
     {
         final Path path = dir.resolve("interrupt.cache");
