@@ -30,6 +30,9 @@ public final class CacheConfig
     /** The default threshold at and above which zero-copy lookups map instead of reading: 64 KiB. */
     public static final int DEFAULT_MMAP_THRESHOLD = 64 * 1024;
 
+    /** The shortest time to live: 1 ms. */
+    public static final Duration MIN_TTL = Duration.ofMillis(1);
+
     private final Path path;
     private final long capacityBytes;
     private final int blockSize;
@@ -166,6 +169,25 @@ public final class CacheConfig
         return clock;
     }
 
+    /**
+     * A duration in milliseconds, {@link Long#MAX_VALUE} for one too long to count (such as
+     * {@code ChronoUnit.FOREVER.getDuration()}).
+     *
+     * @param duration a non-negative duration.
+     * @return its milliseconds, saturated.
+     */
+    public static long toMillisSaturated(final Duration duration)
+    {
+        try
+        {
+            return duration.toMillis();
+        }
+        catch (final ArithmeticException e)
+        {
+            return Long.MAX_VALUE;
+        }
+    }
+
     @Override
     public String toString()
     {
@@ -246,7 +268,7 @@ public final class CacheConfig
          */
         public Builder defaultTtl(final Duration defaultTtl)
         {
-            Checks.requireArgument(defaultTtl == null || defaultTtl.toMillis() > 0,
+            Checks.requireArgument(defaultTtl == null || defaultTtl.compareTo(MIN_TTL) >= 0,
                 "default TTL %s must be at least 1 ms", defaultTtl);
             this.defaultTtl = defaultTtl;
             return this;

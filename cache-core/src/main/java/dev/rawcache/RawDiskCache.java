@@ -21,7 +21,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -223,7 +222,8 @@ public final class RawDiskCache implements AutoCloseable
     {
         final byte[] keyBytes = checkKey(key);
         Checks.requireArgument(value != null, "value for key %s must not be null", key);
-        Checks.requireArgument(ttl == null || ttl.toMillis() > 0, "TTL %s for key %s must be at least 1 ms", ttl, key);
+        Checks.requireArgument(ttl == null || ttl.compareTo(CacheConfig.MIN_TTL) >= 0,
+            "TTL %s for key %s must be at least 1 ms", ttl, key);
         ensureOpen();
         final long valueLength = value.remaining();
         final long minBlocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes.length, 1) + valueLength);
@@ -232,7 +232,7 @@ public final class RawDiskCache implements AutoCloseable
             "blocks (capacity %d bytes)", valueLength, key, minBlocks, blockSize, dataBlocks, config.capacityBytes());
 
         final long now = config.clock().millis();
-        final long expiresAt = ttl == null ? 0 : saturatedAdd(now, ttl.toMillis());
+        final long expiresAt = ttl == null ? 0 : saturatedAdd(now, CacheConfig.toMillisSaturated(ttl));
         final CRC32C crc = new CRC32C();
         crc.update(value.duplicate());
         final int valueCrc = (int)crc.getValue();
@@ -583,6 +583,11 @@ public final class RawDiskCache implements AutoCloseable
         }
         catch (final IOException e)
         {
+            if (!out.isOpen())
+            {
+                throw new CacheIoException(CacheIoException.Reason.IO, "transfer of key " + key + " failed: the " +
+                    "target channel " + out + " was closed (" + e + ")", e);
+            }
             throw ioFailure("transfer of key " + key, e);
         }
         finally
@@ -1036,15 +1041,14 @@ public final class RawDiskCache implements AutoCloseable
             return new CacheIoException(CacheIoException.Reason.IO, what + " in " + config.path() + " was " +
                 "interrupted; the cache stays usable", e);
         }
-        if (closed || e instanceof ClosedChannelException)
+        if (closed)
         {
             final IllegalStateException closedError = closedException();
             closedError.initCause(e);
             return closedError;
         }
         ioErrors.increment();
-        return new CacheIoException(CacheIoException.Reason.IO, what + " in " + config.path() + " failed: " +
-            e.getMessage(), e);
+        return new CacheIoException(CacheIoException.Reason.IO, what + " in " + config.path() + " failed: " + e, e);
     }
 
     private CacheIoException fault(final InternalError e, final Entry entry)

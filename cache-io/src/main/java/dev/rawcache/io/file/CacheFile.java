@@ -13,8 +13,6 @@ import dev.rawcache.io.transfer.TransferChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,7 @@ import java.security.SecureRandom;
 
 /**
  * The preallocated cache file: a superblock in block 0, then fixed-size blocks that the cache hands out as extents.
- * It owns the file's {@link FileChannel}, its exclusive {@link FileLock} and its read-only {@link MappedRegion}.
+ * It owns the file's {@link FileChannel}, its {@link CacheFileLock} and its read-only {@link MappedRegion}.
  * <p>
  * Entry bytes are addressed as a logical stream laid over an {@link ExtentList}; this class turns stream offsets
  * into file offsets and does the positional reads, writes, transfers and mapped views. It knows nothing of keys.
@@ -32,8 +30,9 @@ import java.security.SecureRandom;
  * with a {@link CacheIoException} of reason {@code FORMAT} on any mismatch, unless the caller asked for a reformat.
  * rawcache never truncates the file.
  * <p>
- * A thread interrupted during I/O makes the JDK close the channel for everyone; this class then reopens it and
- * takes the lock again, so one cancelled request does not take the cache down (see {@link ChannelHolder}).
+ * A thread interrupted during I/O makes the JDK close the channel for everyone; this class then reopens it, so one
+ * cancelled request does not take the cache down (see {@link ChannelHolder}). The exclusive lock lives on a separate
+ * lock file ({@link CacheFileLock}), which such closes and reopens cannot drop.
  * <p>
  * Thread-safe: reads, writes and transfers at different offsets may run concurrently; {@link #close()} runs once.
  */
@@ -48,14 +47,14 @@ public final class CacheFile implements AutoCloseable
 
     private final Path path;
     private final Holder holder = new Holder();
+    private final CacheFileLock lock;
     private volatile FileChannel channel;
-    private volatile FileLock lock;
     private final Superblock superblock;
     private final MappedRegion mapping;
     private final boolean created;
     private volatile boolean closed;
 
-    private CacheFile(final Path path, final FileChannel channel, final FileLock lock, final Superblock superblock,
+    private CacheFile(final Path path, final FileChannel channel, final CacheFileLock lock, final Superblock superblock,
                       final MappedRegion mapping, final boolean created)
     {
         this.path = path;
@@ -107,47 +106,54 @@ public final class CacheFile implements AutoCloseable
      *
      * @param path    the file.
      * @param options geometry and policy.
-     * @return the open file, holding an exclusive lock on it.
+     * @return the open file, holding its exclusive {@link CacheFileLock}.
      * @throws CacheIoException {@code FORMAT} for a foreign or mismatching file, {@code LOCKED} when another cache
      *                          holds it, {@code NO_SPACE} when preallocation finds the disk full, {@code IO} otherwise.
      */
     public static CacheFile open(final Path path, final Options options)
     {
-        final Path file = path.toAbsolutePath();
-        final boolean exists = Files.exists(file);
-        if (!exists)
+        final CacheFileLock lock = CacheFileLock.acquire(path);
+        try
         {
-            return create(file, options);
+            final Path file = lock.cacheFile();
+            return Files.exists(file) ? openExisting(file, options, lock) : create(file, options, lock);
         }
+        catch (final RuntimeException | Error e)
+        {
+            try
+            {
+                lock.close();
+            }
+            catch (final RuntimeException suppressed)
+            {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static CacheFile openExisting(final Path file, final Options options, final CacheFileLock lock)
+    {
         FileChannel channel = null;
         try
         {
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            final FileLock lock = lock(channel, file);
+            final long length = channel.size();
+            Superblock superblock;
             try
             {
-                final long length = channel.size();
-                Superblock superblock;
-                try
-                {
-                    superblock = readSuperblock(channel, file, length);
-                    checkGeometry(superblock, options, file);
-                }
-                catch (final CacheIoException e)
-                {
-                    if (!options.reformat() || e.reason() != CacheIoException.Reason.FORMAT)
-                    {
-                        throw e;
-                    }
-                    superblock = format(file, channel, options, length);
-                }
-                return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), false);
+                superblock = readSuperblock(channel, file, length);
+                checkGeometry(superblock, options, file);
             }
-            catch (final RuntimeException | Error e)
+            catch (final CacheIoException e)
             {
-                Closeables.closeAll(lock);
-                throw e;
+                if (!options.reformat() || e.reason() != CacheIoException.Reason.FORMAT)
+                {
+                    throw e;
+                }
+                superblock = format(file, channel, options, length);
             }
+            return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), false);
         }
         catch (final IOException e)
         {
@@ -181,7 +187,7 @@ public final class CacheFile implements AutoCloseable
         }
     }
 
-    private static CacheFile create(final Path file, final Options options)
+    private static CacheFile create(final Path file, final Options options, final CacheFileLock lock)
     {
         FileChannel channel = null;
         boolean done = false;
@@ -201,7 +207,6 @@ public final class CacheFile implements AutoCloseable
             }
             channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-            final FileLock lock = lock(channel, file);
             final Superblock superblock = format(file, channel, options, 0);
             final CacheFile cacheFile = new CacheFile(file, channel, lock, superblock,
                 map(channel, superblock, options), true);
@@ -276,26 +281,6 @@ public final class CacheFile implements AutoCloseable
                 superblock.dataStartBlock(), options.blockCount(), options.blockSize(),
                 options.blockCount() * options.blockSize(), 1 + options.metadataBlocks()));
         }
-    }
-
-    private static FileLock lock(final FileChannel channel, final Path file) throws IOException
-    {
-        final FileLock lock;
-        try
-        {
-            lock = channel.tryLock();
-        }
-        catch (final OverlappingFileLockException e)
-        {
-            throw new CacheIoException(CacheIoException.Reason.LOCKED,
-                file + " is already open by another cache in this process", e);
-        }
-        if (lock == null)
-        {
-            throw new CacheIoException(CacheIoException.Reason.LOCKED,
-                file + " is locked by another process; only one cache may open a file for writing");
-        }
-        return lock;
     }
 
     private static MappedRegion map(final FileChannel channel, final Superblock superblock, final Options options)
@@ -587,7 +572,7 @@ public final class CacheFile implements AutoCloseable
             }
             closed = true;
         }
-        Closeables.closeAll(mapping, lock, channel);
+        Closeables.closeAll(mapping, channel, lock);
     }
 
     /**
@@ -615,24 +600,7 @@ public final class CacheFile implements AutoCloseable
                     return true;
                 }
                 final FileChannel fresh = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                final FileLock freshLock;
-                try
-                {
-                    freshLock = fresh.tryLock();
-                }
-                catch (final IOException | RuntimeException e)
-                {
-                    fresh.close();
-                    throw e;
-                }
-                if (freshLock == null)
-                {
-                    fresh.close();
-                    throw new CacheIoException(CacheIoException.Reason.LOCKED, path + " was closed by an interrupt " +
-                        "and another process took its lock before it could be reopened", cause);
-                }
                 channel = fresh;
-                lock = freshLock;
                 return true;
             }
         }

@@ -1,0 +1,193 @@
+package dev.rawcache.alloc;
+
+import dev.rawcache.io.block.ExtentList;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Covers the extent allocator: best fit, the multi-extent fallback and its extent cap, coalescing frees, refusal of
+ * double frees, and reservation of given blocks.
+ */
+class BlockAllocatorTest
+{
+    private static final long FIRST = 1;
+    private static final long COUNT = 100;
+
+    private BlockAllocator allocator;
+
+    @BeforeEach
+    void create()
+    {
+        allocator = new BlockAllocator(FIRST, COUNT);
+    }
+
+    @Test
+    void shouldStartWithOneFreeExtentCoveringTheRange()
+    {
+        assertEquals(COUNT, allocator.freeBlocks());
+        assertEquals(0, allocator.usedBlocks());
+        assertEquals(COUNT, allocator.blockCount());
+        assertEquals(1, allocator.freeExtentCount());
+        assertEquals(COUNT, allocator.largestFreeExtent());
+        assertEquals(ExtentList.of(FIRST, COUNT), allocator.allocate(COUNT, 1));
+        assertEquals(0, allocator.freeBlocks());
+        assertEquals(0, allocator.largestFreeExtent());
+        assertNull(allocator.allocate(1, 256), "nothing is left");
+    }
+
+    @Test
+    void shouldAllocateFromTheSmallestFreeExtentThatFits()
+    {
+        holes();
+        assertEquals(ExtentList.of(7, 3), allocator.allocate(3, 1), "the 3-block hole fits exactly");
+        assertEquals(ExtentList.of(1, 4), allocator.allocate(4, 1), "the 5-block hole is the smallest that fits 4");
+        assertEquals(ExtentList.of(11, 6), allocator.allocate(6, 1), "the 8-block hole is the smallest that fits 6");
+        assertEquals(ExtentList.of(5, 1), allocator.allocate(1, 1), "the 1-block remainder beats the 2-block one");
+        assertEquals(ExtentList.of(17, 2), allocator.allocate(2, 1));
+        assertEquals(0, allocator.freeBlocks());
+    }
+
+    @Test
+    void shouldServeARequestNoSingleExtentFitsFromTheLargestExtentsFirst()
+    {
+        holes();
+        final ExtentList extents = allocator.allocate(15, 3);
+        assertNotNull(extents);
+        assertEquals(ExtentList.ofPacked(new long[]{ExtentList.pack(11, 8), ExtentList.pack(1, 5),
+            ExtentList.pack(7, 2)}), extents);
+        assertEquals(15, extents.blockCount());
+        assertEquals(1, allocator.freeBlocks());
+        assertEquals(1, allocator.freeExtentCount());
+        assertEquals(ExtentList.of(9, 1), allocator.allocate(1, 1), "the rest of the 3-block hole");
+    }
+
+    @Test
+    void shouldReturnNullWithoutSideEffectsWhenTheExtentCapOrTheFreeSpaceIsTooSmall()
+    {
+        holes();
+        assertNull(allocator.allocate(15, 2), "15 blocks need 3 extents here");
+        assertNull(allocator.allocate(17, 256), "only 16 blocks are free");
+        assertEquals(16, allocator.freeBlocks());
+        assertEquals(COUNT - 16, allocator.usedBlocks());
+        assertEquals(3, allocator.freeExtentCount());
+        assertEquals(8, allocator.largestFreeExtent());
+        assertEquals(ExtentList.of(7, 3), allocator.allocate(3, 1), "best fit works as before");
+        assertEquals(13, allocator.allocate(13, 2).blockCount(), "and the rest is all there");
+        assertEquals(0, allocator.freeBlocks());
+    }
+
+    @Test
+    void shouldMergeFreedExtentsBackIntoOneInAnyOrder()
+    {
+        final Random random = new Random(7);
+        final List<ExtentList> taken = new ArrayList<>();
+        long blocks = 0;
+        while (blocks < COUNT)
+        {
+            final long size = Math.min(COUNT - blocks, 1 + random.nextInt(9));
+            taken.add(allocator.allocate(size, 1));
+            blocks += size;
+        }
+        assertEquals(0, allocator.freeBlocks());
+        Collections.shuffle(taken, random);
+        for (int i = 0; i < taken.size(); i++)
+        {
+            allocator.free(taken.get(i));
+            assertTrue(allocator.freeExtentCount() <= i + 1);
+        }
+        assertEquals(COUNT, allocator.freeBlocks());
+        assertEquals(1, allocator.freeExtentCount(), "every free merged with its neighbours");
+        assertEquals(COUNT, allocator.largestFreeExtent());
+        assertEquals(ExtentList.of(FIRST, COUNT), allocator.allocate(COUNT, 1));
+    }
+
+    @Test
+    void shouldMergeAFreedMultiExtentAllocation()
+    {
+        holes();
+        final ExtentList scattered = allocator.allocate(16, 3);
+        assertNotNull(scattered);
+        allocator.free(scattered);
+        assertEquals(3, allocator.freeExtentCount());
+        assertEquals(16, allocator.freeBlocks());
+    }
+
+    @Test
+    void shouldRefuseADoubleFreeOrAFreeOutsideTheRange()
+    {
+        final ExtentList a = allocator.allocate(10, 1);
+        final ExtentList b = allocator.allocate(10, 1);
+        allocator.free(a);
+        final IllegalStateException twice = assertThrows(IllegalStateException.class, () -> allocator.free(a));
+        assertTrue(twice.getMessage().contains("double free"), twice.getMessage());
+        assertThrows(IllegalStateException.class, () -> allocator.free(ExtentList.of(15, 10)),
+            "overlapping a free extent is a double free too");
+        assertThrows(IllegalStateException.class, () -> allocator.free(ExtentList.of(0, 1)), "below the range");
+        assertThrows(IllegalStateException.class, () -> allocator.free(ExtentList.of(FIRST + COUNT - 1, 2)),
+            "past the range");
+        assertEquals(COUNT - 10, allocator.freeBlocks(), "refused frees change nothing");
+        allocator.free(b);
+        assertEquals(COUNT, allocator.freeBlocks());
+        assertEquals(1, allocator.freeExtentCount());
+    }
+
+    @Test
+    void shouldReserveGivenBlocksSplittingTheirFreeExtent()
+    {
+        allocator.reserve(ExtentList.ofPacked(new long[]{ExtentList.pack(20, 5), ExtentList.pack(50, 10)}));
+        assertEquals(COUNT - 15, allocator.freeBlocks());
+        assertEquals(3, allocator.freeExtentCount());
+        assertEquals(FIRST + COUNT - 60, allocator.largestFreeExtent());
+        final IllegalStateException taken = assertThrows(IllegalStateException.class,
+            () -> allocator.reserve(ExtentList.of(22, 1)));
+        assertTrue(taken.getMessage().contains("22"), taken.getMessage());
+        assertEquals(ExtentList.of(25, 25), allocator.allocate(25, 1), "best fit uses the gap between them");
+        allocator.free(ExtentList.of(20, 5));
+        allocator.free(ExtentList.of(50, 10));
+        allocator.free(ExtentList.of(25, 25));
+        assertEquals(1, allocator.freeExtentCount());
+        assertEquals(COUNT, allocator.freeBlocks());
+    }
+
+    @Test
+    void shouldRefuseNonPositiveRequests()
+    {
+        assertThrows(IllegalArgumentException.class, () -> allocator.allocate(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> allocator.allocate(1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BlockAllocator(0, 0));
+    }
+
+    /**
+     * Leaves free extents 1+5, 7+3 and 11+8 (16 blocks), separated by used single blocks.
+     */
+    private void holes()
+    {
+        final ExtentList a = allocator.allocate(5, 1);
+        allocator.allocate(1, 1);
+        final ExtentList c = allocator.allocate(3, 1);
+        allocator.allocate(1, 1);
+        final ExtentList e = allocator.allocate(8, 1);
+        allocator.allocate(COUNT - 18, 1);
+        assertEquals(0, allocator.freeBlocks());
+        allocator.free(a);
+        allocator.free(c);
+        allocator.free(e);
+        assertEquals(ExtentList.of(1, 5), a);
+        assertEquals(ExtentList.of(7, 3), c);
+        assertEquals(ExtentList.of(11, 8), e);
+        assertEquals(16, allocator.freeBlocks());
+        assertEquals(3, allocator.freeExtentCount());
+    }
+}

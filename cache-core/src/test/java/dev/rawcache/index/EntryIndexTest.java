@@ -1,0 +1,224 @@
+package dev.rawcache.index;
+
+import dev.rawcache.io.block.ExtentList;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Covers the index's recency order and victim choice: LRU order through puts and hits, replacement, removal,
+ * expired entries first (soonest first), and skipping pinned entries and the key being stored.
+ */
+class EntryIndexTest
+{
+    private static final long NOW = 1_000_000;
+
+    private final EntryIndex index = new EntryIndex();
+    private long sequence;
+
+    @Test
+    void shouldKeepKeysInLeastToMostRecentlyUsedOrder()
+    {
+        final Entry a = put("a", 0);
+        put("b", 0);
+        final Entry c = put("c", 0);
+        assertEquals(List.of("a", "b", "c"), order());
+        index.recordAccess(a);
+        assertEquals(List.of("b", "c", "a"), order());
+        index.recordAccess(a);
+        index.recordAccess(c);
+        assertEquals(List.of("b", "a", "c"), order());
+        assertSame(a, index.get("a"));
+        assertEquals(3, index.size());
+    }
+
+    @Test
+    void shouldReplaceAnEntryOfTheSameKeyAndMakeItMostRecent()
+    {
+        final Entry old = put("a", 0);
+        put("b", 0);
+        final Entry fresh = entry("a", 0);
+        index.lock();
+        try
+        {
+            assertSame(old, index.putLocked(fresh), "the replaced entry is handed back");
+        }
+        finally
+        {
+            index.unlock();
+        }
+        assertSame(fresh, index.get("a"));
+        assertEquals(List.of("b", "a"), order());
+        index.recordAccess(old);
+        assertEquals(List.of("b", "a"), order(), "a hit on a replaced entry changes nothing");
+    }
+
+    @Test
+    void shouldRemoveByKeyAndOnlyTheEntryStillMapped()
+    {
+        final Entry a = put("a", 0);
+        put("b", 0);
+        index.lock();
+        try
+        {
+            assertSame(a, index.removeLocked("a"));
+            assertNull(index.removeLocked("a"));
+            final Entry stale = entry("b", 0);
+            assertFalse(index.removeLocked(stale), "another entry of the key is not removed");
+            assertTrue(index.removeLocked(index.get("b")));
+        }
+        finally
+        {
+            index.unlock();
+        }
+        assertEquals(List.of(), order());
+        assertEquals(0, index.size());
+    }
+
+    @Test
+    void shouldPickTheLeastRecentlyUsedEntryAsVictim()
+    {
+        final Entry a = put("a", 0);
+        final Entry b = put("b", 0);
+        assertSame(a, victim(null));
+        index.recordAccess(a);
+        assertSame(b, victim(null));
+    }
+
+    @Test
+    void shouldSkipEntriesPinnedByReadersAndTheSparedKey()
+    {
+        final Entry a = put("a", 0);
+        final Entry b = put("b", 0);
+        final Entry c = put("c", 0);
+        assertTrue(a.tryPin());
+        assertSame(b, victim(null), "a pinned entry is skipped");
+        assertSame(c, victim("b"), "the key being stored is spared");
+        assertTrue(c.tryPin());
+        assertNull(victim("b"), "no victim when every other entry is pinned");
+        assertFalse(a.unpin());
+        assertSame(a, victim("b"), "unpinned again, it is the least recent");
+    }
+
+    @Test
+    void shouldPickExpiredEntriesFirstSoonestExpiredFirstEvenIfRecentlyUsedOrPinned()
+    {
+        put("lru", 0);
+        final Entry late = put("late", NOW - 10);
+        final Entry early = put("early", NOW - 500);
+        final Entry future = put("future", NOW + 1_000);
+        index.recordAccess(early);
+        index.recordAccess(late);
+        assertTrue(early.tryPin());
+        assertSame(early, victim(null), "the soonest-expired entry goes first, pinned or not");
+        assertSame(early, victim("early"), "even when its key is being stored");
+        remove(early);
+        assertSame(late, victim(null));
+        remove(late);
+        assertEquals("lru", victim(null).key(), "then the least recently used");
+        assertFalse(future.isExpired(NOW));
+        assertTrue(future.isExpired(NOW + 1_000), "expiry is inclusive of its instant");
+    }
+
+    @Test
+    void shouldApplyAHitRecordedWhileTheLockWasHeldAtTheNextLock() throws Exception
+    {
+        final Entry a = put("a", 0);
+        put("b", 0);
+        final CountDownLatch locked = new CountDownLatch(1);
+        final CountDownLatch recorded = new CountDownLatch(1);
+        final Thread holder = Thread.ofPlatform().start(() ->
+        {
+            index.lock();
+            try
+            {
+                locked.countDown();
+                recorded.await(30, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+            finally
+            {
+                index.unlock();
+            }
+        });
+        assertTrue(locked.await(30, TimeUnit.SECONDS));
+        index.recordAccess(a);
+        recorded.countDown();
+        holder.join();
+        assertEquals(List.of("b", "a"), order(), "the buffered hit is applied by the next lock holder");
+    }
+
+    private Entry put(final String key, final long expiresAt)
+    {
+        final Entry entry = entry(key, expiresAt);
+        index.lock();
+        try
+        {
+            assertNull(index.putLocked(entry));
+        }
+        finally
+        {
+            index.unlock();
+        }
+        return entry;
+    }
+
+    private void remove(final Entry entry)
+    {
+        index.lock();
+        try
+        {
+            assertTrue(index.removeLocked(entry));
+        }
+        finally
+        {
+            index.unlock();
+        }
+    }
+
+    private Entry victim(final String spared)
+    {
+        index.lock();
+        try
+        {
+            return index.victimLocked(NOW, spared);
+        }
+        finally
+        {
+            index.unlock();
+        }
+    }
+
+    private List<String> order()
+    {
+        index.lock();
+        try
+        {
+            return index.keysInEvictionOrderLocked();
+        }
+        finally
+        {
+            index.unlock();
+        }
+    }
+
+    private Entry entry(final String key, final long expiresAt)
+    {
+        final long seq = ++sequence;
+        return new Entry(key, key.getBytes(StandardCharsets.UTF_8), seq, ExtentList.of(seq, 1), 80, 100, 0,
+            NOW - 1_000, expiresAt, true);
+    }
+}
