@@ -59,10 +59,10 @@ import org.agrona.concurrent.status.AtomicCounter;
  * after the same checks. A value whose checks fail is a miss: it is dropped and counted in
  * {@link CacheStats#checksumFailures()}.
  * <p>
- * <b>Writes.</b> A store checks its arguments, takes blocks from the {@link BlockAllocator} (evicting expired, then
- * least recently used, entries under the index lock until enough blocks are free in at most
- * {@link EntryHeaderDescriptor#MAX_EXTENTS} extents), writes header and value with positional writes outside any lock,
- * and then publishes the entry, replacing the key's old entry. A store that fails leaves the old entry in place.
+ * <b>Writes.</b> A store checks its arguments, takes blocks from the {@link BlockAllocator} (under the index lock it
+ * plans the evictions that free enough blocks, expired entries first, then least recently used, the key's own old
+ * entry last, and evicts them only if they suffice; a store that cannot fit evicts nothing), writes header and value
+ * with positional writes outside any lock, and then publishes the entry, replacing the key's old entry.
  * <p>
  * <b>Pinning.</b> Every read pins its entry; blocks of a replaced, removed or evicted entry return to the allocator
  * only when the last reader lets go, so no reader ever sees another entry's bytes.
@@ -187,8 +187,9 @@ public final class RawDiskCache implements AutoCloseable
      * @param key   the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
      * @param value the bytes from position to limit; the buffer's position is not changed.
      * @throws IllegalArgumentException for a bad key or a value larger than the cache can hold.
-     * @throws CacheIoException         {@code NO_SPACE} when readers pin so much that no room can be made, {@code IO}
-     *                                  when the write fails. The key's old entry is kept in both cases.
+     * @throws CacheIoException         {@code NO_SPACE} when readers pin so much that no room can be made (nothing is
+     *                                  evicted then, and the key's old entry is kept), {@code IO} when the write
+     *                                  fails (the old entry is kept unless this store had to evict it for room).
      */
     public void store(final String key, final ByteBuffer value)
     {
@@ -365,8 +366,8 @@ public final class RawDiskCache implements AutoCloseable
      *
      * @param key the key.
      * @param out the channel; pass the JDK's own channel (not a wrapper) to get {@code sendfile}.
-     * @return the bytes sent (fewer than the value only for a non-blocking channel that would take no more), or -1
-     * on a miss.
+     * @return the bytes sent (fewer than the value only when the channel would take no more, as a non-blocking
+     * socket with a full send buffer does; call the ranged overload to go on), or -1 on a miss.
      * @throws CacheIoException with reason {@code IO} when the transfer fails.
      */
     public long transferTo(final String key, final WritableByteChannel out)
@@ -400,7 +401,7 @@ public final class RawDiskCache implements AutoCloseable
      */
     public boolean remove(final String key)
     {
-        checkKey(key);
+        checkLookupKey(key);
         ensureOpen();
         final Entry removed;
         index.lock();
@@ -433,7 +434,7 @@ public final class RawDiskCache implements AutoCloseable
      */
     public boolean contains(final String key)
     {
-        checkKey(key);
+        checkLookupKey(key);
         ensureOpen();
         final Entry entry = index.get(key);
         return entry != null && !entry.isExpired(config.clock().millis());
@@ -614,7 +615,7 @@ public final class RawDiskCache implements AutoCloseable
 
     private Entry acquire(final String key)
     {
-        checkKey(key);
+        checkLookupKey(key);
         ensureOpen();
         while (true)
         {
@@ -740,6 +741,7 @@ public final class RawDiskCache implements AutoCloseable
         index.lock();
         try
         {
+            boolean reclaimedViews = false;
             while (true)
             {
                 final ExtentList extents = allocator.allocate(blocks, EntryHeaderDescriptor.MAX_EXTENTS);
@@ -749,43 +751,39 @@ public final class RawDiskCache implements AutoCloseable
                     freeBlocks.getAndAdd(-blocks);
                     return extents;
                 }
-                if (pendingViewReleases.get() > 0 && mapping != null)
+                if (!reclaimedViews && mapping != null && pendingViewReleases.get() > 0)
                 {
-                    // Closed views hold blocks until their grace period ends: end it before evicting anything.
-                    final long before = allocator.freeBlocks();
+                    // Closed views hold blocks until their grace period ends: end it, once, before evicting.
+                    reclaimedViews = true;
                     mapping.reclaim();
-                    if (allocator.freeBlocks() != before)
-                    {
-                        continue;
-                    }
+                    continue;
                 }
-                Entry victim = index.victimLocked(now, key);
-                if (victim == null)
-                {
-                    // Last resort: the key's own old entry, if no reader holds it.
-                    final Entry own = index.get(key);
-                    victim = own != null && !own.isPinnedByReaders() ? own : null;
-                }
-                if (victim == null)
+                // Short of blocks: plan enough evictions, or none at all. Enough blocks but too scattered: one more.
+                final long shortfall = Math.max(1, blocks - allocator.freeBlocks());
+                final List<Entry> victims = index.planEvictionLocked(now, key, shortfall);
+                if (victims == null || victims.isEmpty())
                 {
                     storeFailures.increment();
                     throw new CacheIoException(CacheIoException.Reason.NO_SPACE, String.format(
                         "no room for key %s: it needs %d blocks in at most %d extents; %d of %d blocks are free " +
-                        "(largest run %d) and every remaining entry is pinned by an open reader", key, blocks,
-                        EntryHeaderDescriptor.MAX_EXTENTS, allocator.freeBlocks(), dataBlocks,
-                        allocator.largestFreeExtent()));
+                        "(largest run %d) and the entries that could be evicted hold too few, the rest being " +
+                        "pinned by open readers; nothing was evicted", key, blocks, EntryHeaderDescriptor.MAX_EXTENTS,
+                        allocator.freeBlocks(), dataBlocks, allocator.largestFreeExtent()));
                 }
-                index.removeLocked(victim);
-                entries.decrement();
-                if (victim.isExpired(now))
+                for (final Entry victim : victims)
                 {
-                    expirations.increment();
+                    index.removeLocked(victim);
+                    entries.decrement();
+                    if (victim.isExpired(now))
+                    {
+                        expirations.increment();
+                    }
+                    else
+                    {
+                        evictions.increment();
+                    }
+                    release(victim);
                 }
-                else
-                {
-                    evictions.increment();
-                }
-                release(victim);
             }
         }
         finally
@@ -803,12 +801,39 @@ public final class RawDiskCache implements AutoCloseable
             final ByteBuffer buffer = scratch((int)total);
             buffer.put(header).put(value).flip();
             file.write(extents, 0, buffer);
+            return;
         }
-        else
+        long offset = header.remaining();
+        file.write(extents, 0, header);
+        if (value.isDirect())
         {
-            final int headerLength = header.remaining();
-            file.write(extents, 0, header);
-            file.write(extents, headerLength, value);
+            file.write(extents, offset, value);
+            return;
+        }
+        // A heap buffer handed to the channel makes the JDK copy it through a temporary direct buffer of its full
+        // size, cached per thread: go through the bounded scratch buffer instead.
+        final ByteBuffer buffer = scratch(SCRATCH_LIMIT);
+        while (value.hasRemaining())
+        {
+            final int n = Math.min(SCRATCH_LIMIT, value.remaining());
+            buffer.clear().put(value.slice(value.position(), n)).flip();
+            value.position(value.position() + n);
+            file.write(extents, offset, buffer);
+            offset += n;
+        }
+    }
+
+    private void readValueInChunks(final Entry entry, final byte[] value) throws IOException
+    {
+        final ByteBuffer buffer = scratch(SCRATCH_LIMIT);
+        int at = 0;
+        while (at < value.length)
+        {
+            final int n = Math.min(SCRATCH_LIMIT, value.length - at);
+            buffer.clear().limit(n);
+            file.read(entry.extents(), entry.headerLength() + (long)at, buffer);
+            buffer.flip().get(value, at, n);
+            at += n;
         }
     }
 
@@ -843,10 +868,9 @@ public final class RawDiskCache implements AutoCloseable
             {
                 header = ByteBuffer.allocate(headerLength);
                 file.read(entry.extents(), 0, header);
-                final ByteBuffer valueBytes = ByteBuffer.wrap(value);
-                file.read(entry.extents(), headerLength, valueBytes);
+                readValueInChunks(entry, value);
                 if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength) ||
-                    crc(valueBytes.flip()) != entry.valueCrc())
+                    crc(ByteBuffer.wrap(value)) != entry.valueCrc())
                 {
                     return null;
                 }
@@ -1004,6 +1028,17 @@ public final class RawDiskCache implements AutoCloseable
         final CRC32C crc = new CRC32C();
         crc.update(bytes.duplicate());
         return (int)crc.getValue();
+    }
+
+    private static void checkLookupKey(final String key)
+    {
+        Checks.requireArgument(key != null, "key must not be null");
+        Checks.requireArgument(!key.isEmpty(), "key must not be empty");
+        if (key.length() > MAX_KEY_BYTES / 3)
+        {
+            // Only a key this long can exceed the limit in UTF-8 (3 bytes per char at most): encode to know.
+            checkKey(key);
+        }
     }
 
     private static byte[] checkKey(final String key)

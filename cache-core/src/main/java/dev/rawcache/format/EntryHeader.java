@@ -75,19 +75,23 @@ public final class EntryHeader
                                   final int headerLength, final long valueLength)
     {
         final ByteBuffer b = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        if (b.limit() < headerLength || b.getInt(MAGIC_OFFSET) != MAGIC ||
-            b.getInt(HEADER_LENGTH_OFFSET) != headerLength || b.getLong(SEQUENCE_OFFSET) != sequence ||
-            b.getLong(VALUE_LENGTH_OFFSET) != valueLength || b.getInt(KEY_LENGTH_OFFSET) != key.length)
+        // Only the expected lengths, which come from the index, bound what is read before the CRC has vouched for
+        // the rest: a damaged length field on disk must make a miss, not an out-of-bounds read.
+        if (headerLength < EXTENTS_OFFSET || b.limit() < headerLength || b.getInt(MAGIC_OFFSET) != MAGIC ||
+            b.getInt(HEADER_CRC_OFFSET) != headerCrc(b, headerLength))
         {
             return false;
         }
-        final int keyOffset = EXTENTS_OFFSET + b.getInt(EXTENT_COUNT_OFFSET) * EXTENT_LENGTH;
-        if (keyOffset + key.length > headerLength ||
-            b.slice(keyOffset, key.length).mismatch(ByteBuffer.wrap(key)) != -1)
+        final int extentCount = b.getInt(EXTENT_COUNT_OFFSET);
+        if (b.getInt(HEADER_LENGTH_OFFSET) != headerLength || b.getLong(SEQUENCE_OFFSET) != sequence ||
+            b.getLong(VALUE_LENGTH_OFFSET) != valueLength || b.getInt(KEY_LENGTH_OFFSET) != key.length ||
+            extentCount < 1 || extentCount > MAX_EXTENTS)
         {
             return false;
         }
-        return b.getInt(HEADER_CRC_OFFSET) == headerCrc(b, headerLength);
+        final int keyOffset = EXTENTS_OFFSET + extentCount * EXTENT_LENGTH;
+        return keyOffset + key.length <= headerLength &&
+            b.slice(keyOffset, key.length).mismatch(ByteBuffer.wrap(key)) == -1;
     }
 
     private static int headerCrc(final ByteBuffer b, final int headerLength)

@@ -159,31 +159,61 @@ public final class EntryIndex
     }
 
     /**
-     * The next entry to evict: the soonest-expired entry if one has expired, else the least recently used entry that
-     * no reader pins and whose key is not {@code sparedKey}. Caller holds the lock.
+     * Plans an eviction: the entries to evict, in eviction order, so that at least {@code blocksWanted} blocks come
+     * free, or null when even evicting every candidate would not free that many (then nothing should be evicted:
+     * a doomed store must not empty the cache). Candidates are: expired entries, soonest first (all of them, even
+     * pinned ones, which free nothing now but are dead anyway); then the least recently used entries that no reader
+     * pins and whose key is not {@code sparedKey}; last, the spared key's own entry if no reader pins it. Caller
+     * holds the lock.
      *
-     * @param nowMillis the current time, epoch ms.
-     * @param sparedKey a key not to pick (the one being stored), or null.
-     * @return the victim, still in the index, or null when there is none.
+     * @param nowMillis    the current time, epoch ms.
+     * @param sparedKey    the key being stored, whose old entry goes last; may be null.
+     * @param blocksWanted how many blocks must come free, at least 1.
+     * @return the victims, still in the index, or null.
      */
-    public Entry victimLocked(final long nowMillis, final String sparedKey)
+    public java.util.List<Entry> planEvictionLocked(final long nowMillis, final String sparedKey,
+                                                     final long blocksWanted)
     {
-        if (!byExpiry.isEmpty())
+        final java.util.List<Entry> plan = new java.util.ArrayList<>();
+        long freed = 0;
+        for (final Entry e : byExpiry)
         {
-            final Entry soonest = byExpiry.first();
-            if (soonest.isExpired(nowMillis))
+            if (!e.isExpired(nowMillis))
             {
-                return soonest;
+                break;
+            }
+            plan.add(e);
+            freed += e.isPinnedByReaders() ? 0 : e.extents().blockCount();
+            if (freed >= blocksWanted)
+            {
+                return plan;
             }
         }
+        Entry own = null;
         for (Entry e = tail; e != null; e = e.previous)
         {
-            if (!e.isPinnedByReaders() && !e.key().equals(sparedKey))
+            if (e.isExpired(nowMillis) || e.isPinnedByReaders())
             {
-                return e;
+                continue;
+            }
+            if (e.key().equals(sparedKey))
+            {
+                own = e;
+                continue;
+            }
+            plan.add(e);
+            freed += e.extents().blockCount();
+            if (freed >= blocksWanted)
+            {
+                return plan;
             }
         }
-        return null;
+        if (own != null)
+        {
+            plan.add(own);
+            freed += own.extents().blockCount();
+        }
+        return freed >= blocksWanted ? plan : null;
     }
 
     /**

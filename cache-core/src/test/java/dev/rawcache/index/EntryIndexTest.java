@@ -105,7 +105,9 @@ class EntryIndexTest
         assertSame(b, victim(null), "a pinned entry is skipped");
         assertSame(c, victim("b"), "the key being stored is spared");
         assertTrue(c.tryPin());
-        assertNull(victim("b"), "no victim when every other entry is pinned");
+        assertSame(b, victim("b"), "the key being stored goes last, when nothing else can");
+        assertTrue(b.tryPin());
+        assertNull(victim("b"), "no victim when every entry is pinned");
         assertFalse(a.unpin());
         assertSame(a, victim("b"), "unpinned again, it is the least recent");
     }
@@ -128,6 +130,20 @@ class EntryIndexTest
         assertEquals("lru", victim(null).key(), "then the least recently used");
         assertFalse(future.isExpired(NOW));
         assertTrue(future.isExpired(NOW + 1_000), "expiry is inclusive of its instant");
+    }
+
+    @Test
+    void shouldPlanEnoughEvictionsOrNoneAtAll()
+    {
+        final Entry a = put("a", 0);
+        final Entry b = put("b", 0);
+        final Entry c = put("c", 0);
+        final long each = a.extents().blockCount();
+        assertEquals(List.of(a, b), plan(null, each + 1), "the two least recent free enough");
+        assertEquals(List.of(a, c, b), plan("b", 3 * each), "the spared key's entry comes last");
+        assertTrue(b.tryPin());
+        assertNull(plan(null, 3 * each), "with b pinned, all the others together are too few: evict nothing");
+        assertEquals(3, index.size());
     }
 
     @Test
@@ -191,10 +207,16 @@ class EntryIndexTest
 
     private Entry victim(final String spared)
     {
+        final List<Entry> plan = plan(spared, 1);
+        return plan == null ? null : plan.get(0);
+    }
+
+    private List<Entry> plan(final String spared, final long blocks)
+    {
         index.lock();
         try
         {
-            return index.victimLocked(NOW, spared);
+            return index.planEvictionLocked(NOW, spared, blocks);
         }
         finally
         {

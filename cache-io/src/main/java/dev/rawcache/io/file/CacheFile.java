@@ -48,6 +48,7 @@ public final class CacheFile implements AutoCloseable
     private final Path path;
     private final Holder holder = new Holder();
     private final CacheFileLock lock;
+    private final String readDescription;
     private volatile FileChannel channel;
     private final Superblock superblock;
     private final MappedRegion mapping;
@@ -60,7 +61,14 @@ public final class CacheFile implements AutoCloseable
         this.path = path;
         this.channel = channel;
         this.lock = lock;
+        this.readDescription = "an entry of " + path;
         this.superblock = superblock;
+        if (mapping != null)
+        {
+            // Open views may outlive close(): hold the lock until the mapping is gone, or another cache could
+            // reuse the blocks they show.
+            mapping.onUnmapped(lock::close);
+        }
         this.mapping = mapping;
         this.created = created;
     }
@@ -374,7 +382,7 @@ public final class CacheFile implements AutoCloseable
                 }
                 final int n = (int)Math.min(dst.remaining(), extentBytes - skip);
                 dst.limit(dst.position() + n);
-                PositionalIo.readFully(holder, dst, extents.firstBlock(i) * blockSize + skip, "an entry of " + path);
+                PositionalIo.readFully(holder, dst, extents.firstBlock(i) * blockSize + skip, readDescription);
                 dst.limit(savedLimit);
                 skip = 0;
             }
@@ -555,7 +563,8 @@ public final class CacheFile implements AutoCloseable
     }
 
     /**
-     * Releases the lock and the channel, and the mapping once the last view is closed. Idempotent.
+     * Closes the channel; the mapping and the lock go once the last view is closed (at once when there is none).
+     * Idempotent.
      */
     @Override
     public void close()
@@ -572,7 +581,7 @@ public final class CacheFile implements AutoCloseable
             }
             closed = true;
         }
-        Closeables.closeAll(mapping, channel, lock);
+        Closeables.closeAll(channel, mapping == null ? lock : mapping);
     }
 
     /**

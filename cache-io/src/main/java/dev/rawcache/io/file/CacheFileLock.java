@@ -79,8 +79,8 @@ public final class CacheFileLock implements AutoCloseable
         }
         if (!HELD_IN_THIS_PROCESS.add(canonical))
         {
-            throw new CacheIoException(CacheIoException.Reason.LOCKED,
-                canonical + " is already open by another cache in this process");
+            throw new CacheIoException(CacheIoException.Reason.LOCKED, canonical + " is already open by another " +
+                "cache in this process (a closed cache keeps it until its last zero-copy view is closed)");
         }
         final Path lockFile = lockFileOf(canonical);
         FileChannel channel = null;

@@ -51,6 +51,7 @@ public final class MappedRegion implements AutoCloseable
     private final AtomicReference<Epoch> current = new AtomicReference<>();
     private final ConcurrentLinkedQueue<Epoch> failedRetirements = new ConcurrentLinkedQueue<>();
     private final Object rotationLock = new Object();
+    private volatile Runnable onUnmapped;
     private volatile boolean closed;
 
     private MappedRegion(final Arena arena, final MemorySegment segment)
@@ -138,10 +139,21 @@ public final class MappedRegion implements AutoCloseable
     {
         retryFailedRetirements();
         final Epoch epoch = current.get();
-        if (epoch != null)
+        if (epoch != null && epoch.served.get() > 0)
         {
             rotate(epoch, true);
         }
+    }
+
+    /**
+     * Sets what to run once the memory is finally unmapped: after the owner's close and the last view's retirement.
+     * The cache file keeps its lock until then, so no other cache can reuse blocks that an open view still shows.
+     *
+     * @param onUnmapped the action, run once, on the thread that drops the last reference.
+     */
+    public void onUnmapped(final Runnable onUnmapped)
+    {
+        this.onUnmapped = onUnmapped;
     }
 
     /**
@@ -173,7 +185,18 @@ public final class MappedRegion implements AutoCloseable
         final int count = references.decrementAndGet();
         if (count == 0)
         {
-            arena.close();
+            try
+            {
+                arena.close();
+            }
+            finally
+            {
+                final Runnable action = onUnmapped;
+                if (action != null)
+                {
+                    action.run();
+                }
+            }
         }
         else if (count < 0)
         {
@@ -192,18 +215,19 @@ public final class MappedRegion implements AutoCloseable
         {
             return;
         }
-        synchronized (this)
+        final Epoch last;
+        synchronized (rotationLock)
         {
             if (closed)
             {
                 return;
             }
             closed = true;
+            last = current.getAndSet(null);
         }
-        final Epoch epoch = current.get();
-        if (epoch != null)
+        if (last != null)
         {
-            rotate(epoch, false);
+            dropHold(last, null);
         }
         retryFailedRetirements();
         release();

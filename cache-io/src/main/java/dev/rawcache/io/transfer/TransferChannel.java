@@ -7,7 +7,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -16,8 +15,9 @@ import java.nio.channels.WritableByteChannel;
  * (the way Kafka's {@code FileRecords.writeTo} does).
  * <p>
  * Pass the JDK's own channel (a {@code SocketChannel}, a {@code FileChannel}, a {@code Pipe.SinkChannel}): a
- * wrapper channel makes the JDK fall back to copying through a buffer. For a non-blocking target the transfer stops
- * as soon as the target will take no more, and the return value says how far it got.
+ * wrapper channel makes the JDK fall back to copying through a buffer. When the target takes nothing (a
+ * non-blocking socket with a full send buffer, or a wrapper over one) the transfer stops, and the return value says
+ * how far it got: it never spins.
  * <p>
  * Stateless and thread-safe.
  */
@@ -34,7 +34,7 @@ public final class TransferChannel
      * @param position the file offset of the first byte.
      * @param count    how many bytes to send.
      * @param target   the channel to send to.
-     * @return the bytes sent: {@code count} for a blocking target, possibly fewer for a non-blocking one.
+     * @return the bytes sent: {@code count}, or fewer when the target would take no more.
      * @throws EOFException when the file ends before {@code count} bytes.
      * @throws IOException  when the transfer fails.
      */
@@ -63,14 +63,13 @@ public final class TransferChannel
      * @param position the file offset of the first byte.
      * @param count    how many bytes to send.
      * @param target   the channel to send to.
-     * @return the bytes sent: {@code count} for a blocking target, possibly fewer for a non-blocking one.
+     * @return the bytes sent: {@code count}, or fewer when the target would take no more.
      * @throws EOFException when the file ends before {@code count} bytes.
      * @throws IOException  when the transfer fails, or this thread was interrupted.
      */
     public static long transferFully(final ChannelHolder holder, final long position, final long count,
                                      final WritableByteChannel target) throws IOException
     {
-        final boolean nonBlocking = target instanceof SelectableChannel selectable && !selectable.isBlocking();
         long sent = 0;
         while (sent < count)
         {
@@ -94,16 +93,14 @@ public final class TransferChannel
                 sent += n;
                 continue;
             }
-            if (nonBlocking)
-            {
-                break;
-            }
             if (position + sent >= source.size())
             {
                 throw new EOFException(String.format("end of file transferring %d bytes at offset %d: sent %d",
                     count, position, sent));
             }
-            Thread.onSpinWait();
+            // The target takes nothing now (a non-blocking socket whose buffer is full, or a wrapper over one):
+            // say how far we got rather than spin.
+            break;
         }
         return sent;
     }
