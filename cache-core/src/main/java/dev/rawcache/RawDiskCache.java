@@ -642,7 +642,20 @@ public final class RawDiskCache implements AutoCloseable
 
     private void expire(final Entry entry)
     {
-        boolean removed;
+        if (removeFromIndex(entry))
+        {
+            expirations.increment();
+        }
+    }
+
+    /**
+     * Removes an entry if it is still the one mapped, and releases the index's reference to it.
+     *
+     * @return true when this call removed it.
+     */
+    private boolean removeFromIndex(final Entry entry)
+    {
+        final boolean removed;
         index.lock();
         try
         {
@@ -658,9 +671,9 @@ public final class RawDiskCache implements AutoCloseable
         }
         if (removed)
         {
-            expirations.increment();
             release(entry);
         }
+        return removed;
     }
 
     private <T> T hit(final Entry entry, final T result)
@@ -674,24 +687,7 @@ public final class RawDiskCache implements AutoCloseable
     {
         checksumFailures.increment();
         misses.increment();
-        boolean removed;
-        index.lock();
-        try
-        {
-            removed = index.removeLocked(entry);
-            if (removed)
-            {
-                entries.decrement();
-            }
-        }
-        finally
-        {
-            index.unlock();
-        }
-        if (removed)
-        {
-            release(entry);
-        }
+        removeFromIndex(entry);
         return null;
     }
 

@@ -17,6 +17,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.security.SecureRandom;
 
 /**
@@ -367,31 +368,20 @@ public final class CacheFile implements AutoCloseable
      */
     public void read(final ExtentList extents, final long streamOffset, final ByteBuffer dst) throws IOException
     {
-        final int blockSize = blockSize();
-        long skip = streamOffset;
         final int savedLimit = dst.limit();
         try
         {
-            for (int i = 0; i < extents.size() && dst.hasRemaining(); i++)
+            forEachPiece(extents, streamOffset, dst.remaining(), (fileOffset, n) ->
             {
-                final long extentBytes = extents.count(i) * blockSize;
-                if (skip >= extentBytes)
-                {
-                    skip -= extentBytes;
-                    continue;
-                }
-                final int n = (int)Math.min(dst.remaining(), extentBytes - skip);
-                dst.limit(dst.position() + n);
-                PositionalIo.readFully(holder, dst, extents.firstBlock(i) * blockSize + skip, readDescription);
-                dst.limit(savedLimit);
-                skip = 0;
-            }
+                dst.limit(dst.position() + (int)n);
+                PositionalIo.readFully(holder, dst, fileOffset, readDescription);
+                return n;
+            });
         }
         finally
         {
             dst.limit(savedLimit);
         }
-        requireStreamLength(extents, streamOffset, dst.remaining());
     }
 
     /**
@@ -404,31 +394,20 @@ public final class CacheFile implements AutoCloseable
      */
     public void write(final ExtentList extents, final long streamOffset, final ByteBuffer src) throws IOException
     {
-        final int blockSize = blockSize();
-        long skip = streamOffset;
         final int savedLimit = src.limit();
         try
         {
-            for (int i = 0; i < extents.size() && src.hasRemaining(); i++)
+            forEachPiece(extents, streamOffset, src.remaining(), (fileOffset, n) ->
             {
-                final long extentBytes = extents.count(i) * blockSize;
-                if (skip >= extentBytes)
-                {
-                    skip -= extentBytes;
-                    continue;
-                }
-                final int n = (int)Math.min(src.remaining(), extentBytes - skip);
-                src.limit(src.position() + n);
-                PositionalIo.writeFully(holder, src, extents.firstBlock(i) * blockSize + skip);
-                src.limit(savedLimit);
-                skip = 0;
-            }
+                src.limit(src.position() + (int)n);
+                PositionalIo.writeFully(holder, src, fileOffset);
+                return n;
+            });
         }
         finally
         {
             src.limit(savedLimit);
         }
-        requireStreamLength(extents, streamOffset, src.remaining());
     }
 
     /**
@@ -439,37 +418,14 @@ public final class CacheFile implements AutoCloseable
      * @param streamOffset the stream offset of the first byte.
      * @param length       how many bytes to send.
      * @param target       the channel to send to.
-     * @return the bytes sent: {@code length}, or fewer when a non-blocking target would take no more.
+     * @return the bytes sent: {@code length}, or fewer when the target would take no more.
      * @throws IOException when a transfer fails.
      */
     public long transferTo(final ExtentList extents, final long streamOffset, final long length,
                            final WritableByteChannel target) throws IOException
     {
-        final int blockSize = blockSize();
-        long skip = streamOffset;
-        long remaining = length;
-        long sent = 0;
-        for (int i = 0; i < extents.size() && remaining > 0; i++)
-        {
-            final long extentBytes = extents.count(i) * blockSize;
-            if (skip >= extentBytes)
-            {
-                skip -= extentBytes;
-                continue;
-            }
-            final long n = Math.min(remaining, extentBytes - skip);
-            final long done = TransferChannel.transferFully(holder, extents.firstBlock(i) * blockSize + skip, n,
-                target);
-            sent += done;
-            remaining -= done;
-            if (done < n)
-            {
-                return sent;
-            }
-            skip = 0;
-        }
-        requireStreamLength(extents, streamOffset, remaining);
-        return sent;
+        return forEachPiece(extents, streamOffset, length,
+            (fileOffset, n) -> TransferChannel.transferFully(holder, fileOffset, n, target));
     }
 
     /**
@@ -483,30 +439,23 @@ public final class CacheFile implements AutoCloseable
      */
     public long[][] pieces(final ExtentList extents, final long streamOffset, final long length)
     {
-        final int blockSize = blockSize();
         final long[] offsets = new long[extents.size()];
         final long[] lengths = new long[extents.size()];
-        int pieces = 0;
-        long skip = streamOffset;
-        long remaining = length;
-        for (int i = 0; i < extents.size() && remaining > 0; i++)
+        final int[] count = new int[1];
+        try
         {
-            final long extentBytes = extents.count(i) * blockSize;
-            if (skip >= extentBytes)
+            forEachPiece(extents, streamOffset, length, (fileOffset, n) ->
             {
-                skip -= extentBytes;
-                continue;
-            }
-            final long n = Math.min(remaining, extentBytes - skip);
-            offsets[pieces] = extents.firstBlock(i) * blockSize + skip;
-            lengths[pieces] = n;
-            pieces++;
-            remaining -= n;
-            skip = 0;
+                offsets[count[0]] = fileOffset;
+                lengths[count[0]++] = n;
+                return n;
+            });
         }
-        Checks.requireArgument(remaining == 0, "range %d+%d runs past the %d bytes of extents %s", streamOffset,
-            length, extents.blockCount() * blockSize, extents);
-        return new long[][]{java.util.Arrays.copyOf(offsets, pieces), java.util.Arrays.copyOf(lengths, pieces)};
+        catch (final IOException e)
+        {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return new long[][]{Arrays.copyOf(offsets, count[0]), Arrays.copyOf(lengths, count[0])};
     }
 
     /**
@@ -615,14 +564,52 @@ public final class CacheFile implements AutoCloseable
         }
     }
 
-    private void requireStreamLength(final ExtentList extents, final long streamOffset, final long left)
-        throws IOException
+    /**
+     * One contiguous piece of a stream: {@code n} bytes at {@code fileOffset}.
+     */
+    @FunctionalInterface
+    private interface PieceAction
     {
-        if (left > 0)
+        long apply(long fileOffset, long n) throws IOException;
+    }
+
+    /**
+     * Walks the pieces of {@code [streamOffset, streamOffset + length)} of the stream laid over {@code extents}, one
+     * per extent touched, in order; stops early when an action does fewer bytes than its piece.
+     *
+     * @return the bytes the actions did.
+     */
+    private long forEachPiece(final ExtentList extents, final long streamOffset, final long length,
+                              final PieceAction action) throws IOException
+    {
+        final long blockSize = blockSize();
+        long skip = streamOffset;
+        long remaining = length;
+        long done = 0;
+        for (int i = 0; i < extents.size() && remaining > 0; i++)
+        {
+            final long extentBytes = extents.count(i) * blockSize;
+            if (skip >= extentBytes)
+            {
+                skip -= extentBytes;
+                continue;
+            }
+            final long n = Math.min(remaining, extentBytes - skip);
+            final long did = action.apply(extents.firstBlock(i) * blockSize + skip, n);
+            done += did;
+            remaining -= did;
+            if (did < n)
+            {
+                return done;
+            }
+            skip = 0;
+        }
+        if (remaining > 0)
         {
             throw new java.io.EOFException(String.format(
                 "extents %s of %s hold %d bytes; the access at stream offset %d ran %d bytes past them", extents, path,
-                extents.blockCount() * blockSize(), streamOffset, left));
+                extents.blockCount() * blockSize, streamOffset, remaining));
         }
+        return done;
     }
 }
