@@ -747,18 +747,19 @@ public final class RawDiskCache implements AutoCloseable
                     freeBlocks.getAndAdd(-blocks);
                     return extents;
                 }
-                if (!reclaimedViews && mapping != null && pendingViewReleases.get() > 0)
-                {
-                    // Closed views hold blocks until their grace period ends: end it, once, before evicting.
-                    reclaimedViews = true;
-                    mapping.reclaim();
-                    continue;
-                }
                 // Short of blocks: plan enough evictions, or none at all. Enough blocks but too scattered: one more.
                 final long shortfall = Math.max(1, blocks - allocator.freeBlocks());
                 final List<Entry> victims = index.planEvictionLocked(now, key, shortfall);
                 if (victims == null || victims.isEmpty())
                 {
+                    if (!reclaimedViews && mapping != null && pendingViewReleases.get() > 0)
+                    {
+                        // Closed views hold blocks until their grace period ends. Ending it costs a JVM-wide
+                        // handshake, so only when evicting cannot make room otherwise, and once.
+                        reclaimedViews = true;
+                        mapping.reclaim();
+                        continue;
+                    }
                     storeFailures.increment();
                     throw new CacheIoException(CacheIoException.Reason.NO_SPACE, String.format(
                         "no room for key %s: it needs %d blocks in at most %d extents; %d of %d blocks are free " +
