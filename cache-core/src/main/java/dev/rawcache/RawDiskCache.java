@@ -239,6 +239,12 @@ public final class RawDiskCache implements AutoCloseable
         final int valueCrc = (int)crc.getValue();
         final long seq = sequence.incrementAndGet();
 
+        if (mapping != null && pendingViewReleases.get() > 0)
+        {
+            // Outside the index lock: at most one handshake per grace period, so closed views' blocks come back
+            // within a few milliseconds even when no new view arrives to end the period.
+            mapping.reclaimIfStale();
+        }
         final ExtentList extents = allocateFor(key, keyBytes.length, valueLength, now);
         final ByteBuffer header = EntryHeader.encode(keyBytes, extents, valueLength, seq, now, expiresAt, valueCrc);
         final Entry entry = new Entry(key, keyBytes, seq, extents, header.remaining(), valueLength, valueCrc, now,

@@ -146,6 +146,20 @@ public final class MappedRegion implements AutoCloseable
     }
 
     /**
+     * Ends the current epoch if it has served views and is older than {@link #EPOCH_NANOS}: bounds how long blocks of
+     * closed views wait when no new view comes to end the epoch. Cheap when there is nothing to do; when the old
+     * epoch has no open views left, it retires here, which costs one thread handshake at most once per epoch.
+     */
+    public void reclaimIfStale()
+    {
+        final Epoch epoch = current.get();
+        if (epoch != null && epoch.served.get() > 0 && System.nanoTime() - epoch.startNanos > EPOCH_NANOS)
+        {
+            rotate(epoch, true);
+        }
+    }
+
+    /**
      * Sets what to run once the memory is finally unmapped: after the owner's close and the last view's retirement.
      * The cache file keeps its lock until then, so no other cache can reuse blocks that an open view still shows.
      *
