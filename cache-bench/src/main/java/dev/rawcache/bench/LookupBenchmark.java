@@ -346,31 +346,4 @@ public class LookupBenchmark
             }
         }
     }
-
-    /**
-     * Value bytes delivered, reported by JMH as a rate next to the lookup rate.
-     */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Traffic
-    {
-        /** Value bytes delivered in this iteration. */
-        public long bytes;
-
-        /**
-         * Creates the counter; JMH calls this.
-         */
-        public Traffic()
-        {
-        }
-
-        /**
-         * Zeroes the counter; JMH does not.
-         */
-        @Setup(Level.Iteration)
-        public void reset()
-        {
-            bytes = 0;
-        }
-    }
 }

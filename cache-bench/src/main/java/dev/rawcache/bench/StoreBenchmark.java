@@ -182,31 +182,4 @@ public class StoreBenchmark
         cache.store(keys[(int)(n % keys.length)], value);
         return value.remaining();
     }
-
-    /**
-     * Value bytes stored, reported by JMH as a rate next to the store rate.
-     */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Traffic
-    {
-        /** Value bytes stored in this iteration. */
-        public long bytes;
-
-        /**
-         * Creates the counter; JMH calls this.
-         */
-        public Traffic()
-        {
-        }
-
-        /**
-         * Zeroes the counter; JMH does not.
-         */
-        @Setup(Level.Iteration)
-        public void reset()
-        {
-            bytes = 0;
-        }
-    }
 }

@@ -183,6 +183,8 @@ public final class CountersFileReader implements AutoCloseable
 
     /**
      * Whether the file at the path is no longer the one mapped (the cache was reopened and made a new file).
+     * Comparing file keys (device and inode) is sound because this reader's mapping keeps the old inode alive, so the
+     * new file cannot be given the same one.
      *
      * @return true when a new counters file replaced this one.
      */
