@@ -30,6 +30,11 @@ public final class CacheConfig
     /** The default threshold at and above which zero-copy lookups map instead of reading: 64 KiB. */
     public static final int DEFAULT_MMAP_THRESHOLD = 64 * 1024;
 
+    /** The largest default journal: 256 MiB. */
+    public static final long DEFAULT_MAX_JOURNAL_BYTES = 256L << 20;
+    /** The default durability: an fdatasync every second. */
+    public static final Durability DEFAULT_DURABILITY = Durability.periodic(java.time.Duration.ofSeconds(1));
+
     /** The shortest time to live: 1 ms. */
     public static final Duration MIN_TTL = Duration.ofMillis(1);
 
@@ -42,6 +47,8 @@ public final class CacheConfig
     private final boolean zeroCopy;
     private final Path countersFile;
     private final InstantSource clock;
+    private final Durability durability;
+    private final long journalBytes;
 
     private CacheConfig(final Builder builder)
     {
@@ -55,6 +62,8 @@ public final class CacheConfig
         this.countersFile = builder.countersFile != null ?
             builder.countersFile : CountersFileDescriptor.countersFileOf(builder.path);
         this.clock = builder.clock;
+        this.durability = builder.durability;
+        this.journalBytes = builder.journalBytes;
     }
 
     /**
@@ -170,6 +179,41 @@ public final class CacheConfig
     }
 
     /**
+     * When stores become durable.
+     *
+     * @return the durability mode.
+     */
+    public Durability durability()
+    {
+        return durability;
+    }
+
+    /**
+     * Blocks of the journal ring in the file's metadata region: the configured size, or by default 1/32 of the
+     * capacity, at least 2 blocks and at most 256 MiB.
+     *
+     * @return the journal's block count.
+     */
+    public long journalBlocks()
+    {
+        if (journalBytes > 0)
+        {
+            return Math.max(2, journalBytes / blockSize);
+        }
+        return Math.max(2, Math.min(blockCount() / 32, DEFAULT_MAX_JOURNAL_BYTES / blockSize));
+    }
+
+    /**
+     * Blocks reserved after the superblock: two checkpoint pointers and the journal.
+     *
+     * @return the metadata block count.
+     */
+    public long metadataBlocks()
+    {
+        return 2 + journalBlocks();
+    }
+
+    /**
      * A duration in milliseconds, {@link Long#MAX_VALUE} for one too long to count (such as
      * {@code ChronoUnit.FOREVER.getDuration()}).
      *
@@ -193,7 +237,8 @@ public final class CacheConfig
     {
         return "CacheConfig{path=" + path + ", capacityBytes=" + capacityBytes + ", blockSize=" + blockSize +
             ", mmapThreshold=" + mmapThreshold + ", defaultTtl=" + defaultTtl + ", reformatIfIncompatible=" +
-            reformatIfIncompatible + ", zeroCopy=" + zeroCopy + ", countersFile=" + countersFile + '}';
+            reformatIfIncompatible + ", zeroCopy=" + zeroCopy + ", countersFile=" + countersFile + ", durability=" +
+            durability + ", journalBlocks=" + journalBlocks() + '}';
     }
 
     /**
@@ -212,6 +257,8 @@ public final class CacheConfig
         private boolean zeroCopy = true;
         private Path countersFile;
         private InstantSource clock = InstantSource.system();
+        private Durability durability = DEFAULT_DURABILITY;
+        private long journalBytes;
 
         private Builder(final Path path)
         {
@@ -324,6 +371,33 @@ public final class CacheConfig
         }
 
         /**
+         * When stores become durable.
+         *
+         * @param durability the mode; default {@link #DEFAULT_DURABILITY}, an fdatasync every second.
+         * @return this builder.
+         */
+        public Builder durability(final Durability durability)
+        {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /**
+         * The size of the journal ring. A checkpoint is written each time a third of it has filled, so a larger
+         * journal means fewer checkpoints and a longer replay after a crash.
+         *
+         * @param journalBytes at least 2 blocks; default 1/32 of the capacity, at most 256 MiB.
+         * @return this builder.
+         */
+        public Builder journalBytes(final long journalBytes)
+        {
+            Checks.requireArgument(journalBytes >= 2L * blockSize, "journal of %d bytes must hold at least 2 blocks " +
+                "of %d bytes", journalBytes, blockSize);
+            this.journalBytes = journalBytes;
+            return this;
+        }
+
+        /**
          * Checks the combination and builds the configuration.
          *
          * @return the configuration.
@@ -334,7 +408,12 @@ public final class CacheConfig
             Checks.requireArgument(blocks >= CacheFile.MIN_BLOCKS,
                 "capacity %d bytes is %d blocks of %d bytes; the minimum is %d blocks (%d bytes)", capacityBytes,
                 blocks, blockSize, CacheFile.MIN_BLOCKS, CacheFile.MIN_BLOCKS * blockSize);
-            return new CacheConfig(this);
+            final CacheConfig config = new CacheConfig(this);
+            final long minimum = 1 + config.metadataBlocks() + CacheFile.MIN_DATA_BLOCKS;
+            Checks.requireArgument(blocks >= minimum, "capacity %d bytes is %d blocks of %d bytes; with a journal of " +
+                "%d blocks the minimum is %d blocks (%d bytes)", capacityBytes, blocks, blockSize,
+                config.journalBlocks(), minimum, minimum * blockSize);
+            return config;
         }
     }
 }

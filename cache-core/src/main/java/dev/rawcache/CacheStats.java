@@ -19,9 +19,14 @@ package dev.rawcache;
  * @param freeBlocks       free data blocks.
  * @param checksumFailures entries dropped because their bytes or header failed a check.
  * @param ioErrors         reads that failed with an I/O error.
+ * @param checkpoints      checkpoints written since the cache was opened.
+ * @param checkpointBlocks blocks held by the kept checkpoints (counted in {@code usedBlocks}).
+ * @param recoveredEntries entries recovered when the cache was opened.
+ * @param recoveryFailures damaged checkpoints or pointers, and dropped entries, found when the cache was opened.
  */
 public record CacheStats(long entries, long hits, long misses, long stores, long storeBytes, long storeFailures,
                          long evictions, long expirations, long removals, long usedBlocks, long freeBlocks,
-                         long checksumFailures, long ioErrors)
+                         long checksumFailures, long ioErrors, long checkpoints, long checkpointBlocks,
+                         long recoveredEntries, long recoveryFailures)
 {
 }

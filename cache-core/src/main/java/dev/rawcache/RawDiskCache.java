@@ -13,6 +13,12 @@ import dev.rawcache.io.file.CacheFile;
 import dev.rawcache.io.file.Superblock;
 import dev.rawcache.io.mmap.MappedRegion;
 import dev.rawcache.io.mmap.MappedView;
+import dev.rawcache.journal.Journal;
+import dev.rawcache.recovery.CheckpointDescriptor;
+import dev.rawcache.recovery.CheckpointHost;
+import dev.rawcache.recovery.CheckpointPointer;
+import dev.rawcache.recovery.Checkpointer;
+import dev.rawcache.recovery.Recovery;
 import dev.rawcache.stats.CacheCounter;
 import dev.rawcache.stats.CacheCounters;
 
@@ -24,7 +30,10 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
@@ -119,6 +128,16 @@ public final class RawDiskCache implements AutoCloseable
     private final AtomicCounter mmapSkipped;
     private final AtomicCounter sendfileTransfers;
     private final AtomicCounter sendfileBytes;
+    private final AtomicCounter checkpoints;
+    private final AtomicCounter checkpointBlocks;
+    private final AtomicCounter recoveredEntries;
+    private final AtomicCounter recoveryFailures;
+
+    private final long creationId;
+    private final Journal journal;
+    private final Checkpointer checkpointer;
+    private final Semaphore checkpointSignal = new Semaphore(0);
+    private final Thread checkpointThread;
 
     private RawDiskCache(final CacheConfig config, final CacheFile file, final CacheCounters counters)
     {
@@ -129,9 +148,8 @@ public final class RawDiskCache implements AutoCloseable
         final Superblock superblock = file.superblock();
         this.blockSize = superblock.blockSize();
         this.dataBlocks = superblock.dataBlockCount();
-        this.allocator = new BlockAllocator(superblock.dataStartBlock(), superblock.dataBlockCount());
+        this.creationId = superblock.creationId();
         this.mmapThreshold = config.mmapThreshold();
-        this.sequence = new AtomicLong(System.currentTimeMillis() << 16);
         entries = counters.counter(CacheCounter.ENTRIES);
         hits = counters.counter(CacheCounter.HITS);
         misses = counters.counter(CacheCounter.MISSES);
@@ -150,8 +168,82 @@ public final class RawDiskCache implements AutoCloseable
         mmapSkipped = counters.counter(CacheCounter.MMAP_SKIPPED);
         sendfileTransfers = counters.counter(CacheCounter.SENDFILE_TRANSFERS);
         sendfileBytes = counters.counter(CacheCounter.SENDFILE_BYTES);
+        checkpoints = counters.counter(CacheCounter.CHECKPOINTS);
+        checkpointBlocks = counters.counter(CacheCounter.CHECKPOINT_BLOCKS);
+        recoveredEntries = counters.counter(CacheCounter.RECOVERED_ENTRIES);
+        recoveryFailures = counters.counter(CacheCounter.RECOVERY_FAILURES);
+
+        final Recovery.Result recovered = recover();
+        final long dataStart = superblock.dataStartBlock();
+        this.allocator = recovered == null ? new BlockAllocator(dataStart, dataBlocks) :
+            BlockAllocator.withUsed(dataStart, dataBlocks, recovered.used());
+        this.sequence = new AtomicLong(recovered == null ? 0 : recovered.nextSequence() - 1);
+        final CheckpointPointer newest;
+        final CheckpointPointer older;
+        final long endLsn;
+        try
+        {
+            if (recovered == null || recovered.scanned())
+            {
+                if (recovered != null)
+                {
+                    clearJournal();
+                }
+                newest = Checkpointer.initialize(file, creationId);
+                older = null;
+                endLsn = 0;
+            }
+            else
+            {
+                newest = recovered.newest();
+                older = recovered.older();
+                endLsn = recovered.endLsn();
+            }
+        }
+        catch (final IOException e)
+        {
+            throw new CacheIoException(CacheIoException.Reason.IO, "cannot initialise the metadata of " +
+                config.path() + ": " + e, e);
+        }
+        if (recovered != null)
+        {
+            index.lock();
+            try
+            {
+                for (final Entry entry : recovered.entries())
+                {
+                    index.putLocked(entry);
+                }
+            }
+            finally
+            {
+                index.unlock();
+            }
+            entries.setRelease(recovered.entries().size());
+            recoveredEntries.setRelease(recovered.entries().size());
+            recoveryFailures.setRelease(recovered.corruptCheckpoints() + recovered.droppedEntries());
+        }
         freeBlocks.setRelease(allocator.freeBlocks());
         usedBlocks.setRelease(allocator.usedBlocks());
+        checkpointBlocks.setRelease(newest.extents().blockCount() + (older == null ? 0 : older.extents().blockCount()));
+
+        final long ringBytes = config.journalBlocks() * blockSize;
+        this.journal = new Journal(file, CheckpointDescriptor.ringOffset(blockSize), ringBytes, creationId, endLsn,
+            older != null ? older.replayLsn() : newest.replayLsn(), newest.replayLsn(), config.durability(),
+            checkpointSignal::release, this::journalFailed);
+        this.checkpointer = new Checkpointer(file, creationId, journal, new Host(), newest, older);
+        checkpointer.reserveSpare(recovered == null ? 1 : Checkpointer.blocksFor(recovered.entries(), blockSize),
+            false);
+        checkpointBlocks.setRelease(checkpointer.blocksHeld());
+        this.checkpointThread = Thread.ofPlatform().daemon().name("rawcache-checkpoint-" +
+            config.path().getFileName()).unstarted(this::runCheckpoints);
+        checkpointThread.start();
+        if (recovered != null && (recovered.scanned() || recovered.droppedEntries() > 0 ||
+            recovered.corruptCheckpoints() > 0))
+        {
+            // What was found differs from what the metadata says: write it down at once.
+            checkpointSignal.release();
+        }
     }
 
     /**
@@ -167,7 +259,7 @@ public final class RawDiskCache implements AutoCloseable
     public static RawDiskCache open(final CacheConfig config)
     {
         final CacheFile file = CacheFile.open(config.path(), new CacheFile.Options(config.blockSize(),
-            config.blockCount(), 0, config.reformatIfIncompatible(), config.zeroCopy()));
+            config.blockCount(), config.metadataBlocks(), config.reformatIfIncompatible(), config.zeroCopy()));
         try
         {
             final CacheCounters counters = CacheCounters.create(config.countersFile(),
@@ -239,6 +331,7 @@ public final class RawDiskCache implements AutoCloseable
         final int valueCrc = (int)crc.getValue();
         final long seq = sequence.incrementAndGet();
 
+        journal.awaitCapacity();
         if (mapping != null && pendingViewReleases.get() > 0)
         {
             // Outside the index lock: at most one handshake per grace period, so closed views' blocks come back
@@ -246,7 +339,8 @@ public final class RawDiskCache implements AutoCloseable
             mapping.reclaimIfStale();
         }
         final ExtentList extents = allocateFor(key, keyBytes.length, valueLength, now);
-        final ByteBuffer header = EntryHeader.encode(keyBytes, extents, valueLength, seq, now, expiresAt, valueCrc);
+        final ByteBuffer header = EntryHeader.encode(keyBytes, extents, valueLength, seq, now, expiresAt, valueCrc,
+            creationId);
         final Entry entry = new Entry(key, keyBytes, seq, extents, header.remaining(), valueLength, valueCrc, now,
             expiresAt, true);
         try
@@ -261,11 +355,13 @@ public final class RawDiskCache implements AutoCloseable
         }
 
         final Entry old;
+        final long lsn;
         index.lock();
         try
         {
             ensureOpen();
             old = index.putLocked(entry);
+            lsn = journal.appendStore(entry);
             if (old == null)
             {
                 entries.increment();
@@ -286,6 +382,10 @@ public final class RawDiskCache implements AutoCloseable
         }
         stores.increment();
         storeBytes.getAndAdd(valueLength);
+        if (config.durability().mode() == Durability.Mode.ON_STORE)
+        {
+            journal.awaitDurable(lsn);
+        }
     }
 
     /**
@@ -409,6 +509,7 @@ public final class RawDiskCache implements AutoCloseable
     {
         checkLookupKey(key);
         ensureOpen();
+        journal.awaitCapacity();
         final Entry removed;
         index.lock();
         try
@@ -416,6 +517,7 @@ public final class RawDiskCache implements AutoCloseable
             removed = index.removeLocked(key);
             if (removed != null)
             {
+                journal.appendRemove(removed);
                 entries.decrement();
             }
         }
@@ -455,7 +557,8 @@ public final class RawDiskCache implements AutoCloseable
     {
         return new CacheStats(entries.get(), hits.get(), misses.get(), stores.get(), storeBytes.get(),
             storeFailures.get(), evictions.get(), expirations.get(), removals.get(), usedBlocks.get(),
-            freeBlocks.get(), checksumFailures.get(), ioErrors.get());
+            freeBlocks.get(), checksumFailures.get(), ioErrors.get(), checkpoints.get(), checkpointBlocks.get(),
+            recoveredEntries.get(), recoveryFailures.get());
     }
 
     /**
@@ -533,8 +636,21 @@ public final class RawDiskCache implements AutoCloseable
     }
 
     /**
-     * Closes the cache: later calls throw {@link IllegalStateException}. The mapping stays until the last open
-     * {@link CachedEntry} is closed. Idempotent.
+     * Writes a checkpoint now, so that a restart replays no journal. The cache does this by itself when a third of
+     * the journal has filled, and on {@link #close()}.
+     *
+     * @throws CacheIoException when writing it fails.
+     */
+    public void checkpoint()
+    {
+        ensureOpen();
+        writeCheckpoint(false);
+    }
+
+    /**
+     * Closes the cache: later calls throw {@link IllegalStateException}. Writes a final checkpoint (so the next open
+     * restores every entry, its metadata and the LRU order, replaying nothing) and syncs the journal. The mapping
+     * stays until the last open {@link CachedEntry} is closed. Idempotent.
      */
     @Override
     public void close()
@@ -551,7 +667,46 @@ public final class RawDiskCache implements AutoCloseable
             }
             closed = true;
         }
-        Closeables.closeAll(counters, file);
+        checkpointSignal.release();
+        try
+        {
+            checkpointThread.join();
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeException failed = null;
+        if (failure == null)
+        {
+            try
+            {
+                writeCheckpoint(true);
+            }
+            catch (final RuntimeException e)
+            {
+                failed = e;
+            }
+        }
+        try
+        {
+            Closeables.closeAll(journal, counters, file);
+        }
+        catch (final RuntimeException e)
+        {
+            if (failed == null)
+            {
+                failed = e;
+            }
+            else
+            {
+                failed.addSuppressed(e);
+            }
+        }
+        if (failed != null)
+        {
+            throw failed;
+        }
     }
 
     /**
@@ -562,6 +717,135 @@ public final class RawDiskCache implements AutoCloseable
     public boolean isClosed()
     {
         return closed;
+    }
+
+    private Recovery.Result recover()
+    {
+        if (file.created())
+        {
+            return null;
+        }
+        try
+        {
+            return new Recovery(file).run();
+        }
+        catch (final IOException e)
+        {
+            throw new CacheIoException(CacheIoException.Reason.IO, "cannot recover " + config.path() + ": " + e, e);
+        }
+    }
+
+    private void clearJournal() throws IOException
+    {
+        // After a scan the old log means nothing: clear it so no stale record can ever chain onto new ones.
+        final ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        final long ringOffset = CheckpointDescriptor.ringOffset(blockSize);
+        final long ringBytes = config.journalBlocks() * blockSize;
+        for (long at = 0; at < ringBytes; at += zeros.capacity())
+        {
+            zeros.clear().limit((int)Math.min(zeros.capacity(), ringBytes - at));
+            file.writeAt(ringOffset + at, zeros);
+        }
+    }
+
+    private void runCheckpoints()
+    {
+        while (!closed && failure == null)
+        {
+            try
+            {
+                if (!checkpointSignal.tryAcquire(1, TimeUnit.SECONDS))
+                {
+                    continue;
+                }
+                checkpointSignal.drainPermits();
+                if (closed)
+                {
+                    return;
+                }
+                writeCheckpoint(false);
+            }
+            catch (final InterruptedException e)
+            {
+                return;
+            }
+            catch (final CacheIoException e)
+            {
+                if (e.reason() != CacheIoException.Reason.NO_SPACE)
+                {
+                    journalFailed(e);
+                    return;
+                }
+                // Readers pin too much for a checkpoint now: try again at the next request.
+            }
+        }
+    }
+
+    private void writeCheckpoint(final boolean last)
+    {
+        try
+        {
+            checkpointer.checkpoint(last);
+            checkpoints.increment();
+            checkpointBlocks.setRelease(checkpointer.blocksHeld());
+        }
+        catch (final IOException e)
+        {
+            throw new CacheIoException(CacheIoException.Reason.IO, "checkpoint of " + config.path() + " failed: " +
+                e, e);
+        }
+    }
+
+    private void journalFailed(final Throwable t)
+    {
+        if (failure == null)
+        {
+            failure = "writing metadata failed: " + t;
+        }
+    }
+
+    /**
+     * The cache as the checkpointer sees it.
+     */
+    private final class Host implements CheckpointHost
+    {
+        @Override
+        public Snapshot snapshot()
+        {
+            index.lock();
+            try
+            {
+                return new Snapshot(index.entriesInEvictionOrderLocked(), journal.appendLsn(), sequence.get() + 1);
+            }
+            finally
+            {
+                index.unlock();
+            }
+        }
+
+        @Override
+        public ExtentList allocate(final long blocks, final int maxExtents)
+        {
+            return allocateEvicting(null, blocks, config.clock().millis(), maxExtents);
+        }
+
+        @Override
+        public ExtentList allocateFree(final long blocks, final int maxExtents)
+        {
+            final ExtentList extents = allocator.allocate(blocks, maxExtents);
+            if (extents != null)
+            {
+                usedBlocks.getAndAdd(blocks);
+                freeBlocks.getAndAdd(-blocks);
+            }
+            return extents;
+        }
+
+        @Override
+        public void free(final ExtentList extents)
+        {
+            freeExtents(extents);
+        }
     }
 
     private long transfer(final String key, final long offset, final long length, final WritableByteChannel out)
@@ -612,7 +896,7 @@ public final class RawDiskCache implements AutoCloseable
         final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
         file.read(entry.extents(), 0, header);
         if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
-            entry.valueLength()))
+            entry.valueLength(), creationId))
         {
             return false;
         }
@@ -668,6 +952,7 @@ public final class RawDiskCache implements AutoCloseable
             removed = index.removeLocked(entry);
             if (removed)
             {
+                journal.appendRemove(entry);
                 entries.decrement();
             }
         }
@@ -724,7 +1009,7 @@ public final class RawDiskCache implements AutoCloseable
         for (int round = 0; ; round++)
         {
             final long blocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes, assumedExtents) + valueLength);
-            final ExtentList extents = allocateEvicting(key, blocks, now);
+            final ExtentList extents = allocateEvicting(key, blocks, now, EntryHeaderDescriptor.MAX_EXTENTS);
             final long needed = EntryHeaderDescriptor.headerLength(keyBytes, extents.size()) + valueLength;
             if (needed <= extents.blockCount() * blockSize)
             {
@@ -736,7 +1021,7 @@ public final class RawDiskCache implements AutoCloseable
         }
     }
 
-    private ExtentList allocateEvicting(final String key, final long blocks, final long now)
+    private ExtentList allocateEvicting(final String key, final long blocks, final long now, final int maxExtents)
     {
         Checks.requireArgument(blocks <= dataBlocks, "value for key %s needs %d blocks; the cache holds %d", key,
             blocks, dataBlocks);
@@ -746,7 +1031,7 @@ public final class RawDiskCache implements AutoCloseable
             boolean reclaimedViews = false;
             while (true)
             {
-                final ExtentList extents = allocator.allocate(blocks, EntryHeaderDescriptor.MAX_EXTENTS);
+                final ExtentList extents = allocator.allocate(blocks, maxExtents);
                 if (extents != null)
                 {
                     usedBlocks.getAndAdd(blocks);
@@ -770,12 +1055,13 @@ public final class RawDiskCache implements AutoCloseable
                     throw new CacheIoException(CacheIoException.Reason.NO_SPACE, String.format(
                         "no room for key %s: it needs %d blocks in at most %d extents; %d of %d blocks are free " +
                         "(largest run %d) and the entries that could be evicted hold too few, the rest being " +
-                        "pinned by open readers; nothing was evicted", key, blocks, EntryHeaderDescriptor.MAX_EXTENTS,
+                        "pinned by open readers; nothing was evicted", key, blocks, maxExtents,
                         allocator.freeBlocks(), dataBlocks, allocator.largestFreeExtent()));
                 }
                 for (final Entry victim : victims)
                 {
                     index.removeLocked(victim);
+                    journal.appendRemove(victim);
                     entries.decrement();
                     if (victim.isExpired(now))
                     {
@@ -860,7 +1146,7 @@ public final class RawDiskCache implements AutoCloseable
                 buffer.flip();
                 header = buffer.slice(0, headerLength);
                 final ByteBuffer valueBytes = buffer.slice(headerLength, (int)valueLength);
-                if (!EntryHeader.matches(header, entry.keyBytes(), entry.sequence(), headerLength, valueLength) ||
+                if (!EntryHeader.matches(header, entry.keyBytes(), entry.sequence(), headerLength, valueLength, creationId) ||
                     crc(valueBytes) != entry.valueCrc())
                 {
                     return null;
@@ -872,7 +1158,8 @@ public final class RawDiskCache implements AutoCloseable
                 header = ByteBuffer.allocate(headerLength);
                 file.read(entry.extents(), 0, header);
                 readValueInChunks(entry, value);
-                if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength) ||
+                if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength,
+                    creationId) ||
                     crc(ByteBuffer.wrap(value)) != entry.valueCrc())
                 {
                     return null;
@@ -952,7 +1239,7 @@ public final class RawDiskCache implements AutoCloseable
             throw closedException();
         }
         return EntryHeader.matches(ByteBuffer.wrap(header), entry.keyBytes(), entry.sequence(), headerLength,
-            entry.valueLength());
+            entry.valueLength(), creationId);
     }
 
     private boolean verifyMapped(final Entry entry)

@@ -59,6 +59,37 @@ public final class BlockAllocator
     }
 
     /**
+     * An allocator over {@code [firstBlock, firstBlock + blockCount)} whose used blocks are given, as recovery finds
+     * them; the free extents are built in one pass over the set.
+     *
+     * @param firstBlock the first block it may hand out.
+     * @param blockCount how many blocks it manages.
+     * @param used       bit {@code b - firstBlock} set for each used block.
+     * @return the allocator.
+     */
+    public static BlockAllocator withUsed(final long firstBlock, final long blockCount, final java.util.BitSet used)
+    {
+        final BlockAllocator allocator = new BlockAllocator(firstBlock, blockCount);
+        allocator.byStart.clear();
+        allocator.byLength.clear();
+        allocator.freeBlocks = 0;
+        int from = used.nextClearBit(0);
+        while (from < blockCount)
+        {
+            final int next = used.nextSetBit(from);
+            final long to = next < 0 || next > blockCount ? blockCount : next;
+            allocator.insert(firstBlock + from, to - from);
+            allocator.freeBlocks += to - from;
+            if (to >= blockCount)
+            {
+                break;
+            }
+            from = used.nextClearBit((int)to);
+        }
+        return allocator;
+    }
+
+    /**
      * Allocates {@code blocks} blocks in at most {@code maxExtents} extents: one extent when a free one fits (the
      * smallest that does), else the largest free extents first.
      *

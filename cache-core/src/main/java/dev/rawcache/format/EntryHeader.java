@@ -29,11 +29,12 @@ public final class EntryHeader
      * @param createdAtMillis when it was stored.
      * @param expiresAtMillis when it expires, 0 for never.
      * @param valueCrc       CRC32C of the value.
+     * @param creationId     the cache file's creation id, which seeds the header CRC.
      * @return a heap buffer of {@link EntryHeaderDescriptor#headerLength(int, int)} bytes, position 0.
      */
     public static ByteBuffer encode(final byte[] key, final ExtentList extents, final long valueLength,
                                     final long sequence, final long createdAtMillis, final long expiresAtMillis,
-                                    final int valueCrc)
+                                    final int valueCrc, final long creationId)
     {
         final int headerLength = headerLength(key.length, extents.size());
         final ByteBuffer b = ByteBuffer.allocate(headerLength).order(ByteOrder.LITTLE_ENDIAN);
@@ -56,7 +57,7 @@ public final class EntryHeader
             offset += EXTENT_LENGTH;
         }
         b.put(offset, key);
-        b.putInt(HEADER_CRC_OFFSET, headerCrc(b, headerLength));
+        b.putInt(HEADER_CRC_OFFSET, headerCrc(b, headerLength, creationId));
         return b;
     }
 
@@ -69,16 +70,17 @@ public final class EntryHeader
      * @param sequence       the expected sequence.
      * @param headerLength   the expected header length.
      * @param valueLength    the expected value length.
+     * @param creationId     the cache file's creation id.
      * @return true when the header is intact and is that entry's.
      */
     public static boolean matches(final ByteBuffer header, final byte[] key, final long sequence,
-                                  final int headerLength, final long valueLength)
+                                  final int headerLength, final long valueLength, final long creationId)
     {
         final ByteBuffer b = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         // Only the expected lengths, which come from the index, bound what is read before the CRC has vouched for
         // the rest: a damaged length field on disk must make a miss, not an out-of-bounds read.
         if (headerLength < EXTENTS_OFFSET || b.limit() < headerLength || b.getInt(MAGIC_OFFSET) != MAGIC ||
-            b.getInt(HEADER_CRC_OFFSET) != headerCrc(b, headerLength))
+            b.getInt(HEADER_CRC_OFFSET) != headerCrc(b, headerLength, creationId))
         {
             return false;
         }
@@ -94,9 +96,51 @@ public final class EntryHeader
             b.slice(keyOffset, key.length).mismatch(ByteBuffer.wrap(key)) == -1;
     }
 
-    private static int headerCrc(final ByteBuffer b, final int headerLength)
+    /**
+     * Decodes a header found by a scan, with no index to compare it with: checks magic, lengths and the CRC.
+     *
+     * @param header     bytes from the start of a block, at least the header's length if it is one.
+     * @param creationId the cache file's creation id.
+     * @return the entry it describes, not yet verified, or null when these bytes are not an intact header.
+     */
+    public static dev.rawcache.index.Entry decode(final ByteBuffer header, final long creationId)
     {
-        final CRC32C crc = new CRC32C();
+        final ByteBuffer b = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (b.limit() < EXTENTS_OFFSET || b.getInt(MAGIC_OFFSET) != MAGIC)
+        {
+            return null;
+        }
+        final int headerLength = b.getInt(HEADER_LENGTH_OFFSET);
+        final int extentCount = b.getInt(EXTENT_COUNT_OFFSET);
+        final int keyLength = b.getInt(KEY_LENGTH_OFFSET);
+        if (headerLength < EXTENTS_OFFSET || headerLength > b.limit() || extentCount < 1 || extentCount > MAX_EXTENTS ||
+            keyLength < 1 || keyLength > MAX_KEY_BYTES ||
+            EXTENTS_OFFSET + extentCount * EXTENT_LENGTH + keyLength > headerLength ||
+            b.getInt(HEADER_CRC_OFFSET) != headerCrc(b, headerLength, creationId))
+        {
+            return null;
+        }
+        final long[] packed = new long[extentCount];
+        for (int i = 0; i < extentCount; i++)
+        {
+            final long first = Integer.toUnsignedLong(b.getInt(EXTENTS_OFFSET + i * EXTENT_LENGTH));
+            final long count = Integer.toUnsignedLong(b.getInt(EXTENTS_OFFSET + i * EXTENT_LENGTH + Integer.BYTES));
+            if (count == 0 || first > ExtentList.MAX_BLOCK_INDEX || count > ExtentList.MAX_BLOCK_INDEX)
+            {
+                return null;
+            }
+            packed[i] = ExtentList.pack(first, count);
+        }
+        final byte[] key = new byte[keyLength];
+        b.get(EXTENTS_OFFSET + extentCount * EXTENT_LENGTH, key);
+        return new dev.rawcache.index.Entry(new String(key, java.nio.charset.StandardCharsets.UTF_8), key,
+            b.getLong(SEQUENCE_OFFSET), ExtentList.ofPacked(packed), headerLength, b.getLong(VALUE_LENGTH_OFFSET),
+            b.getInt(VALUE_CRC_OFFSET), b.getLong(CREATED_AT_OFFSET), b.getLong(EXPIRES_AT_OFFSET), false);
+    }
+
+    private static int headerCrc(final ByteBuffer b, final int headerLength, final long creationId)
+    {
+        final CRC32C crc = dev.rawcache.journal.JournalDescriptor.seeded(creationId);
         crc.update(b.slice(0, HEADER_CRC_OFFSET));
         crc.update(b.slice(EXTENTS_OFFSET, headerLength - EXTENTS_OFFSET));
         return (int)crc.getValue();

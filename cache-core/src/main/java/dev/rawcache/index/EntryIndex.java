@@ -217,6 +217,22 @@ public final class EntryIndex
     }
 
     /**
+     * Every entry from least to most recently used. Caller holds the lock.
+     *
+     * @return the entries in eviction order.
+     */
+    public Entry[] entriesInEvictionOrderLocked()
+    {
+        final Entry[] entries = new Entry[map.size()];
+        int i = 0;
+        for (Entry e = tail; e != null && i < entries.length; e = e.previous)
+        {
+            entries[i++] = e;
+        }
+        return i == entries.length ? entries : java.util.Arrays.copyOf(entries, i);
+    }
+
+    /**
      * Keys from least to most recently used. Caller holds the lock. For tests and tools; O(n).
      *
      * @return the keys in eviction order.

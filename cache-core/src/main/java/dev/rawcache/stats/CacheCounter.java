@@ -42,7 +42,15 @@ public enum CacheCounter
     /** Completed transferTo calls. */
     SENDFILE_TRANSFERS("sendfile transfers"),
     /** Bytes sent by transferTo. */
-    SENDFILE_BYTES("sendfile bytes");
+    SENDFILE_BYTES("sendfile bytes"),
+    /** Checkpoints written since the cache was opened. */
+    CHECKPOINTS("checkpoints"),
+    /** Blocks held by the kept checkpoints (a gauge). */
+    CHECKPOINT_BLOCKS("checkpoint blocks"),
+    /** Entries recovered when the cache was opened. */
+    RECOVERED_ENTRIES("recovered entries"),
+    /** Checkpoints or pointers found damaged when the cache was opened, and entries dropped by recovery. */
+    RECOVERY_FAILURES("recovery failures");
 
     /** Type ids of rawcache counters start here, clear of Aeron's and Agrona's. */
     public static final int TYPE_ID_BASE = 0x7263_0000;

@@ -41,6 +41,8 @@ public final class CacheFile implements AutoCloseable
 {
     /** The fewest blocks a cache file may have: the superblock plus a handful of data blocks. */
     public static final long MIN_BLOCKS = 16;
+    /** The fewest data blocks a cache file may have. */
+    public static final long MIN_DATA_BLOCKS = 8;
     /** The smallest block size. */
     public static final int MIN_BLOCK_SIZE = 512;
     /** The largest block size. */
@@ -101,10 +103,10 @@ public final class CacheFile implements AutoCloseable
                 blockSize <= MAX_BLOCK_SIZE, "block size %d must be a power of two from %d to %d", blockSize,
                 MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
             Checks.requireArgument(metadataBlocks >= 0, "metadata blocks %d must not be negative", metadataBlocks);
-            Checks.requireArgument(blockCount >= MIN_BLOCKS + metadataBlocks,
+            final long minimum = Math.max(MIN_BLOCKS, 1 + metadataBlocks + MIN_DATA_BLOCKS);
+            Checks.requireArgument(blockCount >= minimum,
                 "capacity of %d blocks of %d bytes (%d bytes) is too small: the minimum is %d blocks (%d bytes)",
-                blockCount, blockSize, blockCount * blockSize, MIN_BLOCKS + metadataBlocks,
-                (MIN_BLOCKS + metadataBlocks) * blockSize);
+                blockCount, blockSize, blockCount * blockSize, minimum, minimum * blockSize);
             Checks.requireArgument(blockCount <= ExtentList.MAX_BLOCK_INDEX,
                 "capacity of %d blocks is too large: the limit is %d blocks", blockCount, ExtentList.MAX_BLOCK_INDEX);
         }
@@ -149,6 +151,7 @@ public final class CacheFile implements AutoCloseable
             channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
             final long length = channel.size();
             Superblock superblock;
+            boolean formatted = false;
             try
             {
                 superblock = readSuperblock(channel, file, length);
@@ -161,8 +164,9 @@ public final class CacheFile implements AutoCloseable
                     throw e;
                 }
                 superblock = format(file, channel, options, length);
+                formatted = true;
             }
-            return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), false);
+            return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), formatted);
         }
         catch (final IOException e)
         {
@@ -456,6 +460,52 @@ public final class CacheFile implements AutoCloseable
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         return new long[][]{Arrays.copyOf(offsets, count[0]), Arrays.copyOf(lengths, count[0])};
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes at a file offset, for the metadata region.
+     *
+     * @param fileOffset the offset of the first byte.
+     * @param dst        the buffer to fill.
+     * @throws IOException when the read fails or the file ends first.
+     */
+    public void readAt(final long fileOffset, final ByteBuffer dst) throws IOException
+    {
+        PositionalIo.readFully(holder, dst, fileOffset, "metadata of " + path);
+    }
+
+    /**
+     * Writes {@code src.remaining()} bytes at a file offset, for the metadata region.
+     *
+     * @param fileOffset the offset of the first byte.
+     * @param src        the bytes to write.
+     * @throws IOException when the write fails.
+     */
+    public void writeAt(final long fileOffset, final ByteBuffer src) throws IOException
+    {
+        PositionalIo.writeFully(holder, src, fileOffset);
+    }
+
+    /**
+     * The file's current length, to tell a file shrunk under the cache.
+     *
+     * @return bytes.
+     * @throws IOException when the size cannot be read.
+     */
+    public long currentLength() throws IOException
+    {
+        while (true)
+        {
+            final FileChannel current = channel;
+            try
+            {
+                return current.size();
+            }
+            catch (final java.nio.channels.ClosedChannelException e)
+            {
+                PositionalIo.recover(holder, current, e);
+            }
+        }
     }
 
     /**

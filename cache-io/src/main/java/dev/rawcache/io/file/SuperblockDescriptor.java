@@ -30,7 +30,8 @@ package dev.rawcache.io.file;
  *  +---------------------------------------------------------------+
  * </pre>
  * Data blocks run from {@code Data Start Block} for {@code Data Block Count} blocks; blocks between the superblock
- * and the data region are reserved for metadata.
+ * and the data region are reserved for metadata (in version 2: two checkpoint pointer blocks and the journal ring,
+ * laid out by cache-core). Version 1 had no metadata region.
  */
 public final class SuperblockDescriptor
 {
@@ -38,7 +39,7 @@ public final class SuperblockDescriptor
     public static final long MAGIC = 0x4548434143574152L;
 
     /** The format version this code writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
