@@ -105,6 +105,8 @@ public final class RawDiskCache implements AutoCloseable
     private final int mmapThreshold;
     private final long dataBlocks;
     private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
+    /** Dead entries whose blocks wait for the journal record that ended them to be written. */
+    private final java.util.ArrayList<Entry> quarantine = new java.util.ArrayList<>();
     /** Mapped views closed by their users whose blocks wait for the end of their grace period. */
     private final AtomicLong pendingViewReleases = new AtomicLong();
     private volatile boolean closed;
@@ -230,7 +232,7 @@ public final class RawDiskCache implements AutoCloseable
         final long ringBytes = config.journalBlocks() * blockSize;
         this.journal = new Journal(file, CheckpointDescriptor.ringOffset(blockSize), ringBytes, creationId, endLsn,
             older != null ? older.replayLsn() : newest.replayLsn(), newest.replayLsn(), config.durability(),
-            checkpointSignal::release, this::journalFailed);
+            checkpointSignal::release, this::journalFailed, this::drainQuarantine);
         this.checkpointer = new Checkpointer(file, creationId, journal, new Host(), newest, older);
         checkpointer.reserveSpare(recovered == null ? 1 : Checkpointer.blocksFor(recovered.entries(), blockSize),
             false);
@@ -362,6 +364,10 @@ public final class RawDiskCache implements AutoCloseable
             ensureOpen();
             old = index.putLocked(entry);
             lsn = journal.appendStore(entry);
+            if (old != null)
+            {
+                old.markDead(lsn);
+            }
             if (old == null)
             {
                 entries.increment();
@@ -517,7 +523,7 @@ public final class RawDiskCache implements AutoCloseable
             removed = index.removeLocked(key);
             if (removed != null)
             {
-                journal.appendRemove(removed);
+                removed.markDead(journal.appendRemove(removed));
                 entries.decrement();
             }
         }
@@ -622,9 +628,11 @@ public final class RawDiskCache implements AutoCloseable
     }
 
     /**
-     * Returns the blocks of entries whose zero-copy views have all been closed to the free space now, instead of at
-     * the end of the current grace period (see {@link MappedRegion}). Stores do this by themselves before they evict
-     * anything; call it to see exact free space, in tests and tools. Costs one JVM thread handshake, about 60 us.
+     * Returns every block that can be freed now to the free space: those of entries whose zero-copy views have all
+     * been closed (instead of at the end of the current grace period, see {@link MappedRegion}), and those of removed
+     * or replaced entries, whose blocks wait until the journal record that ended them is written (at most
+     * {@link Durability#FLUSH_INTERVAL}). Stores do all this by themselves before they evict anything; call it to see
+     * exact free space, in tests and tools. Costs a journal write and one JVM thread handshake, about 60 us.
      */
     public void reclaimClosedViews()
     {
@@ -633,6 +641,91 @@ public final class RawDiskCache implements AutoCloseable
         {
             mapping.reclaim();
         }
+        flushJournal();
+        drainQuarantine();
+    }
+
+    /**
+     * Scrubs the cache: checks every entry's header and CRC32C, in parallel on the common fork-join pool, through
+     * the mapping (or by positional reads when the file is not mapped). A corrupt entry is dropped, counted in
+     * {@link CacheStats#checksumFailures()} and its blocks reclaimed, as a read would; good ones count as verified,
+     * so their first read skips the check. Entries stored while the scrub runs are not checked (they were written
+     * by this process). Lookups and stores go on meanwhile.
+     *
+     * @param listener told of progress a few times a second, on the calling thread; may be null.
+     * @return what it found.
+     */
+    public VerifyReport verify(final VerifyReport.Listener listener)
+    {
+        ensureOpen();
+        final long start = System.nanoTime();
+        final Entry[] all;
+        index.lock();
+        try
+        {
+            all = index.entriesInEvictionOrderLocked();
+        }
+        finally
+        {
+            index.unlock();
+        }
+        final AtomicLong checked = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicLong corrupt = new AtomicLong();
+        final java.util.concurrent.ForkJoinTask<?> task = java.util.concurrent.ForkJoinPool.commonPool().submit(() ->
+            java.util.Arrays.stream(all).parallel().forEach(entry ->
+            {
+                if (entry.tryPin())
+                {
+                    try
+                    {
+                        if (!scrub(entry))
+                        {
+                            corrupt.incrementAndGet();
+                            dropCorrupt(entry);
+                        }
+                        bytes.addAndGet(entry.valueLength());
+                    }
+                    finally
+                    {
+                        release(entry);
+                    }
+                }
+                checked.incrementAndGet();
+            }));
+        while (true)
+        {
+            try
+            {
+                task.get(200, TimeUnit.MILLISECONDS);
+                break;
+            }
+            catch (final java.util.concurrent.TimeoutException e)
+            {
+                if (listener != null)
+                {
+                    listener.progress(checked.get(), all.length, bytes.get(), corrupt.get());
+                }
+            }
+            catch (final InterruptedException e)
+            {
+                task.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new CacheIoException(CacheIoException.Reason.IO, "verify of " + config.path() + " interrupted", e);
+            }
+            catch (final java.util.concurrent.ExecutionException e)
+            {
+                throw e.getCause() instanceof RuntimeException re ? re :
+                    new CacheIoException(CacheIoException.Reason.IO, "verify of " + config.path() + " failed: " +
+                        e.getCause(), e.getCause());
+            }
+        }
+        if (listener != null)
+        {
+            listener.progress(checked.get(), all.length, bytes.get(), corrupt.get());
+        }
+        return new VerifyReport(checked.get(), bytes.get(), corrupt.get(),
+            java.time.Duration.ofNanos(System.nanoTime() - start));
     }
 
     /**
@@ -796,6 +889,20 @@ public final class RawDiskCache implements AutoCloseable
         }
     }
 
+    private void flushJournal()
+    {
+        try
+        {
+            journal.flush(false);
+        }
+        catch (final IOException e)
+        {
+            journalFailed(e);
+            throw new CacheIoException(CacheIoException.Reason.IO, "writing the journal of " + config.path() +
+                " failed: " + e, e);
+        }
+    }
+
     private void journalFailed(final Throwable t)
     {
         if (failure == null)
@@ -887,6 +994,30 @@ public final class RawDiskCache implements AutoCloseable
         }
     }
 
+    /**
+     * Checks one pinned entry's header and whole value, whatever its verified flag says.
+     *
+     * @return false when it is corrupt.
+     */
+    private boolean scrub(final Entry entry)
+    {
+        try
+        {
+            if (mapping != null)
+            {
+                return headerMatchesMapped(entry) && verifyMapped(entry);
+            }
+            final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
+            file.read(entry.extents(), 0, header);
+            return EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
+                entry.valueLength(), creationId) && verifyPositional(entry);
+        }
+        catch (final IOException e)
+        {
+            throw ioFailure("verify of key " + entry.key(), e);
+        }
+    }
+
     private boolean checkForTransfer(final Entry entry) throws IOException
     {
         if (mapping != null)
@@ -952,7 +1083,7 @@ public final class RawDiskCache implements AutoCloseable
             removed = index.removeLocked(entry);
             if (removed)
             {
-                journal.appendRemove(entry);
+                entry.markDead(journal.appendRemove(entry));
                 entries.decrement();
             }
         }
@@ -992,8 +1123,46 @@ public final class RawDiskCache implements AutoCloseable
     {
         if (entry.unpin())
         {
-            freeExtents(entry.extents());
+            final long deathLsn = entry.deathLsn();
+            if (deathLsn <= journal.writtenLsn())
+            {
+                freeExtents(entry.extents());
+            }
+            else
+            {
+                synchronized (quarantine)
+                {
+                    quarantine.add(entry);
+                }
+            }
         }
+    }
+
+    /**
+     * Frees the blocks of dead entries whose ending record is now written to the journal (write-ahead: a block is
+     * overwritten only after the record that freed it is in the file).
+     *
+     * @return true when something was freed.
+     */
+    private boolean drainQuarantine()
+    {
+        final long written = journal.writtenLsn();
+        boolean freed = false;
+        synchronized (quarantine)
+        {
+            for (int i = quarantine.size() - 1; i >= 0; i--)
+            {
+                final Entry dead = quarantine.get(i);
+                if (dead.deathLsn() <= written)
+                {
+                    quarantine.set(i, quarantine.getLast());
+                    quarantine.removeLast();
+                    freeExtents(dead.extents());
+                    freed = true;
+                }
+            }
+        }
+        return freed;
     }
 
     private void freeExtents(final ExtentList extents)
@@ -1038,6 +1207,15 @@ public final class RawDiskCache implements AutoCloseable
                     freeBlocks.getAndAdd(-blocks);
                     return extents;
                 }
+                if (!quarantine.isEmpty())
+                {
+                    // Blocks of dead entries wait for their journal records: write the journal out and take them.
+                    flushJournal();
+                    if (drainQuarantine())
+                    {
+                        continue;
+                    }
+                }
                 // Short of blocks: plan enough evictions, or none at all. Enough blocks but too scattered: one more.
                 final long shortfall = Math.max(1, blocks - allocator.freeBlocks());
                 final List<Entry> victims = index.planEvictionLocked(now, key, shortfall);
@@ -1061,7 +1239,7 @@ public final class RawDiskCache implements AutoCloseable
                 for (final Entry victim : victims)
                 {
                     index.removeLocked(victim);
-                    journal.appendRemove(victim);
+                    victim.markDead(journal.appendRemove(victim));
                     entries.decrement();
                     if (victim.isExpired(now))
                     {
@@ -1373,7 +1551,23 @@ public final class RawDiskCache implements AutoCloseable
             return closedError;
         }
         ioErrors.increment();
-        return new CacheIoException(CacheIoException.Reason.IO, what + " in " + config.path() + " failed: " + e, e);
+        final CacheIoException failed = new CacheIoException(CacheIoException.Reason.IO, what + " in " +
+            config.path() + " failed: " + e, e);
+        try
+        {
+            final long length = file.currentLength();
+            if (length < file.superblock().fileLength())
+            {
+                // The file shrank under the cache: nothing it holds can be trusted any more.
+                failure = "the file was truncated to " + length + " bytes under the running cache (it should be " +
+                    file.superblock().fileLength() + ")";
+            }
+        }
+        catch (final IOException ignored)
+        {
+            // the original failure is what matters
+        }
+        return failed;
     }
 
     private CacheIoException fault(final InternalError e, final Entry entry)

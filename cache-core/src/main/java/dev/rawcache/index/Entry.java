@@ -30,6 +30,7 @@ public final class Entry
     private final long expiresAtMillis;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean verified;
+    private volatile long deathLsn = -1;
 
     Entry previous;
     Entry next;
@@ -183,6 +184,28 @@ public final class Entry
     public void markVerified()
     {
         verified = true;
+    }
+
+    /**
+     * Records the journal position of the record that ended this entry (its remove, or the store that replaced it):
+     * its blocks may be reused only once the journal is written that far, or a crash could bring the entry back over
+     * another entry's bytes.
+     *
+     * @param lsn the LSN just after that record.
+     */
+    public void markDead(final long lsn)
+    {
+        deathLsn = lsn;
+    }
+
+    /**
+     * The journal position after the record that ended this entry.
+     *
+     * @return the LSN, or -1 while the entry is live (or was never published).
+     */
+    public long deathLsn()
+    {
+        return deathLsn;
     }
 
     /**

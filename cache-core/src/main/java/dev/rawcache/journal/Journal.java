@@ -45,6 +45,7 @@ public final class Journal implements AutoCloseable
     private final Durability durability;
     private final Runnable checkpointRequest;
     private final Consumer<Throwable> onFailure;
+    private final Runnable onWritten;
     private final long flushNanos;
     private final long syncNanos;
 
@@ -80,11 +81,14 @@ public final class Journal implements AutoCloseable
      * @param durability        when to fsync.
      * @param checkpointRequest called, without blocking, when a checkpoint is due.
      * @param onFailure         called once when writing the journal fails; the journal is closed then.
+     * @param onWritten         called by the flusher after it wrote records (the cache frees blocks then).
      */
     public Journal(final CacheFile file, final long ringOffset, final long ringBytes, final long creationId,
                    final long startLsn, final long tailLsn, final long newestCheckpointLsn,
-                   final Durability durability, final Runnable checkpointRequest, final Consumer<Throwable> onFailure)
+                   final Durability durability, final Runnable checkpointRequest, final Consumer<Throwable> onFailure,
+                   final Runnable onWritten)
     {
+        this.onWritten = onWritten;
         this.file = file;
         this.ringOffset = ringOffset;
         this.ringBytes = ringBytes;
@@ -446,7 +450,12 @@ public final class Journal implements AutoCloseable
             }
             try
             {
+                final long before = writtenLsn;
                 flushOnce(sync);
+                if (writtenLsn != before)
+                {
+                    onWritten.run();
+                }
             }
             catch (final IOException | RuntimeException e)
             {
