@@ -1207,14 +1207,17 @@ public final class RawDiskCache implements AutoCloseable
                     freeBlocks.getAndAdd(-blocks);
                     return extents;
                 }
+                final long freeAfterFailure = allocator.freeBlocks();
                 if (!quarantine.isEmpty())
                 {
                     // Blocks of dead entries wait for their journal records: write the journal out and take them.
                     flushJournal();
-                    if (drainQuarantine())
-                    {
-                        continue;
-                    }
+                    drainQuarantine();
+                }
+                if (allocator.freeBlocks() != freeAfterFailure)
+                {
+                    // Blocks came free since the allocation failed (here, or by the flusher or a reader): retry.
+                    continue;
                 }
                 // Short of blocks: plan enough evictions, or none at all. Enough blocks but too scattered: one more.
                 final long shortfall = Math.max(1, blocks - allocator.freeBlocks());
@@ -1233,8 +1236,9 @@ public final class RawDiskCache implements AutoCloseable
                     throw new CacheIoException(CacheIoException.Reason.NO_SPACE, String.format(
                         "no room for key %s: it needs %d blocks in at most %d extents; %d of %d blocks are free " +
                         "(largest run %d) and the entries that could be evicted hold too few, the rest being " +
-                        "pinned by open readers; nothing was evicted", key, blocks, maxExtents,
-                        allocator.freeBlocks(), dataBlocks, allocator.largestFreeExtent()));
+                        "pinned by open readers or holding the checkpoints (%d blocks); nothing was evicted", key,
+                        blocks, maxExtents, allocator.freeBlocks(), dataBlocks, allocator.largestFreeExtent(),
+                        checkpointBlocks.get()));
                 }
                 for (final Entry victim : victims)
                 {

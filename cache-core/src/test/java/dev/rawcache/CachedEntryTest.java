@@ -35,11 +35,13 @@ class CachedEntryTest
     @Test
     void shouldKeepShowingOriginalBytesAcrossOverwriteAndFreeItsBlocksOnlyAfterClose()
     {
-        try (RawDiskCache cache = open(64, null))
+        try (RawDiskCache cache = open(63, null))
         {
+            final long freeEmpty = cache.stats().freeBlocks();
             cache.store("k", Values.of("k", 1, SIZE));
             final long freeWithOne = cache.stats().freeBlocks();
-            final long blocksEach = cache.superblock().dataBlockCount() - freeWithOne;
+            final long blocksEach = freeEmpty - freeWithOne;
+            assertEquals(blocksEach, TestCaches.entryBlocks(cache));
             final CachedEntry view = cache.lookupZeroCopy("k");
             assertNotNull(view);
             assertTrue(view.isMapped());
@@ -48,7 +50,7 @@ class CachedEntryTest
             cache.store("k", Values.of("k", 2, SIZE));
             cache.reclaimClosedViews();
             assertEquals(freeWithOne - blocksEach, cache.stats().freeBlocks(), "the replaced entry is still pinned");
-            assertEquals(2 * blocksEach, cache.stats().usedBlocks());
+            assertEquals(2 * blocksEach, TestCaches.entryBlocks(cache));
             assertValue("k", 1, SIZE, concat(view.buffers()));
             assertLookup("k", 2, SIZE, cache.lookup("k"));
             assertEquals(1, cache.stats().entries());
@@ -61,7 +63,7 @@ class CachedEntryTest
 
             cache.reclaimClosedViews();
             assertEquals(freeWithOne, cache.stats().freeBlocks(), "the old blocks are free once the view is closed");
-            assertEquals(blocksEach, cache.stats().usedBlocks());
+            assertEquals(blocksEach, TestCaches.entryBlocks(cache));
             assertThrows(IllegalStateException.class, () -> early.get(0),
                 "a buffer obtained before close must not be readable once its blocks are free");
             view.close();
@@ -74,7 +76,7 @@ class CachedEntryTest
     @Test
     void shouldNeverShowAnotherEntrysBytesThroughABufferUsedAfterClose()
     {
-        try (RawDiskCache cache = open(32, null))
+        try (RawDiskCache cache = open(31, null))
         {
             final byte[] original = Values.of("k", 1, SIZE);
             cache.store("k", original);
@@ -100,18 +102,20 @@ class CachedEntryTest
     @Test
     void shouldKeepShowingOriginalBytesAfterRemoveAndReuseNoBlockUntilClosed()
     {
-        try (RawDiskCache cache = open(64, null))
+        try (RawDiskCache cache = open(63, null))
         {
             final long dataBlocks = cache.superblock().dataBlockCount();
+            final long freeEmpty = cache.stats().freeBlocks();
             cache.store("k", Values.of("k", 1, SIZE));
-            final long blocksEach = dataBlocks - cache.stats().freeBlocks();
+            final long blocksEach = freeEmpty - cache.stats().freeBlocks();
             try (CachedEntry view = cache.lookupZeroCopy("k"))
             {
                 assertNotNull(view);
                 assertTrue(cache.remove("k"));
                 assertFalse(cache.contains("k"));
                 assertEquals(0, cache.stats().entries());
-                assertEquals(dataBlocks - blocksEach, cache.stats().freeBlocks(), "removed but pinned");
+                cache.reclaimClosedViews();
+                assertEquals(freeEmpty - blocksEach, cache.stats().freeBlocks(), "removed but pinned");
                 for (int i = 0; i < 40; i++)
                 {
                     final String other = "other-" + i;
@@ -119,7 +123,7 @@ class CachedEntryTest
                     assertValue("k", 1, SIZE, concat(view.buffers()));
                 }
                 cache.reclaimClosedViews();
-                assertTrue(cache.stats().usedBlocks() >= blocksEach, "the removed entry's blocks stay used");
+                assertTrue(TestCaches.entryBlocks(cache) >= blocksEach, "the removed entry's blocks stay used");
             }
             cache.reclaimClosedViews();
             final CacheStats stats = cache.stats();
@@ -138,7 +142,7 @@ class CachedEntryTest
     @Test
     void shouldNotEvictAnEntryPinnedByAReaderForLeastRecentUse()
     {
-        try (RawDiskCache cache = open(64, null))
+        try (RawDiskCache cache = open(63, null))
         {
             cache.store("pinned", Values.of("pinned", 1, SIZE));
             try (CachedEntry view = cache.lookupZeroCopy("pinned"))
@@ -164,11 +168,12 @@ class CachedEntryTest
     void shouldKeepShowingOriginalBytesWhenItsExpiredEntryIsEvicted()
     {
         final ManualClock clock = new ManualClock();
-        try (RawDiskCache cache = open(64, clock))
+        try (RawDiskCache cache = open(63, clock))
         {
             final long dataBlocks = cache.superblock().dataBlockCount();
+            final long freeEmpty = cache.stats().freeBlocks();
             cache.store("k", Values.buffer("k", 1, SIZE), Duration.ofSeconds(5));
-            final long blocksEach = dataBlocks - cache.stats().freeBlocks();
+            final long blocksEach = freeEmpty - cache.stats().freeBlocks();
             final CachedEntry view = cache.lookupZeroCopy("k");
             assertNotNull(view);
             clock.advance(Duration.ofSeconds(6));
@@ -192,10 +197,9 @@ class CachedEntryTest
     @Test
     void shouldRefuseAStoreWithNoSpaceAndKeepEveryEntryWhenReadersPinTheWholeCache()
     {
-        try (RawDiskCache cache = open(16, null))
+        try (RawDiskCache cache = open(15, null))
         {
-            final long dataBlocks = cache.superblock().dataBlockCount();
-            final int half = (int)(dataBlocks / 2) * BLOCK - 200;
+            final int half = (int)(TestCaches.entryRoom(cache) / 2) * BLOCK - 200;
             cache.store("a", Values.of("a", 1, half));
             cache.store("b", Values.of("b", 1, half));
             try (CachedEntry a = cache.lookupZeroCopy("a"); CachedEntry b = cache.lookupZeroCopy("b"))
@@ -223,7 +227,7 @@ class CachedEntryTest
     @Test
     void shouldKeepReadingAfterTheCacheIsClosedAndCloseCleanlyAfterwards()
     {
-        final RawDiskCache cache = open(64, null);
+        final RawDiskCache cache = open(63, null);
         cache.store("k", Values.of("k", 1, SIZE));
         cache.store("replaced", Values.of("replaced", 1, SIZE));
         final CachedEntry view = cache.lookupZeroCopy("k");
@@ -249,9 +253,9 @@ class CachedEntryTest
     @Test
     void shouldHandOutAPrivateCopyBelowTheThresholdThatStillRefusesBuffersAfterClose()
     {
-        final CacheConfig config = CacheConfig.builder(dir.resolve("copy.cache")).capacityBytes(64 * BLOCK)
+        final CacheConfig config = TestCaches.quiet(CacheConfig.builder(dir.resolve("copy.cache")), BLOCK, 63)
             .mmapThreshold(SIZE + 1).build();
-        try (RawDiskCache cache = RawDiskCache.open(config))
+        try (RawDiskCache cache = TestCaches.openQuiet(config, 63))
         {
             cache.store("k", Values.of("k", 1, SIZE));
             final CachedEntry copy = cache.lookupZeroCopy("k");
@@ -259,7 +263,9 @@ class CachedEntryTest
             assertFalse(copy.isMapped());
             cache.store("k", Values.of("k", 2, SIZE));
             cache.remove("k");
-            assertEquals(cache.superblock().dataBlockCount(), cache.stats().freeBlocks(), "a copy pins nothing");
+            cache.reclaimClosedViews();
+            assertEquals(TestCaches.entryRoom(cache), cache.stats().freeBlocks(), "a copy pins nothing");
+            TestCaches.assertNoLeak(cache, "after the copied entry was replaced and removed");
             assertValue("k", 1, SIZE, concat(copy.buffers()));
             copy.close();
             assertThrows(IllegalStateException.class, copy::buffers);
@@ -283,10 +289,14 @@ class CachedEntryTest
         }
     }
 
-    private RawDiskCache open(final long blocks, final ManualClock clock)
+    /**
+     * A mapped cache whose entries have {@code entryBlocks} data blocks to themselves, with a journal so large that no
+     * checkpoint runs before close.
+     */
+    private RawDiskCache open(final long entryBlocks, final ManualClock clock)
     {
-        final CacheConfig.Builder builder = ReadPath.MAPPED.configure(CacheConfig.builder(dir.resolve("pin.cache")),
-            blocks);
-        return RawDiskCache.open(clock == null ? builder.build() : builder.clock(clock).build());
+        final CacheConfig.Builder builder = TestCaches.quiet(ReadPath.MAPPED,
+            CacheConfig.builder(dir.resolve("pin.cache")), entryBlocks);
+        return TestCaches.openQuiet(clock == null ? builder.build() : builder.clock(clock).build(), entryBlocks);
     }
 }

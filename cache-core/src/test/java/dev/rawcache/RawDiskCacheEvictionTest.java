@@ -34,8 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RawDiskCacheEvictionTest
 {
     private static final int BLOCK = CacheConfig.DEFAULT_BLOCK_SIZE;
-    /** 64 blocks: 63 data blocks, room for exactly 21 entries of 3 blocks. */
-    private static final int BLOCKS = 64;
+    /**
+     * 63 data blocks for entries (besides the spare set aside for the first checkpoint): room for exactly 21 entries
+     * of 3 blocks.
+     */
+    private static final int ENTRY_BLOCKS = 63;
     private static final int ENTRIES_WHEN_FULL = 21;
 
     @TempDir
@@ -56,6 +59,7 @@ class RawDiskCacheEvictionTest
                 expected.add(key(i));
             }
             assertEquals(0, cache.stats().freeBlocks(), "21 entries of 3 blocks fill 63 data blocks");
+            assertEquals(ENTRY_BLOCKS, TestCaches.entryBlocks(cache));
             assertEquals(expected, cache.keysInEvictionOrder());
 
             assertNotNull(cache.lookup(key(0)));
@@ -79,6 +83,7 @@ class RawDiskCacheEvictionTest
             assertEquals(3, cache.stats().evictions());
             assertEquals(0, cache.stats().expirations());
             assertEquals(ENTRIES_WHEN_FULL, cache.stats().entries());
+            TestCaches.assertNoCheckpointRan(cache);
             for (int i = 0; i < ENTRIES_WHEN_FULL + 3; i++)
             {
                 final boolean evicted = i >= 1 && i <= 3;
@@ -144,6 +149,7 @@ class RawDiskCacheEvictionTest
             assertEquals(3, cache.stats().expirations(), "the three expired entries went first");
             assertEquals(1, cache.stats().evictions(), "then the least recently used one");
             assertEquals(0, cache.stats().storeFailures());
+            TestCaches.assertNoCheckpointRan(cache);
             for (int i = 1; i < ENTRIES_WHEN_FULL; i++)
             {
                 if (i < 10 || i > 12)
@@ -159,8 +165,8 @@ class RawDiskCacheEvictionTest
     void shouldNeverFailAStoreAndKeepLatestVersionsWhenFilledToThreeTimesCapacity(final ReadPath path)
     {
         final long blocks = 1024;
-        try (RawDiskCache cache = RawDiskCache.open(path.configure(CacheConfig.builder(dir.resolve("mixed.cache")),
-            blocks).build()))
+        try (RawDiskCache cache = TestCaches.openQuiet(TestCaches.quiet(path,
+            CacheConfig.builder(dir.resolve("mixed.cache")), blocks - 1).build(), blocks - 1))
         {
             final long capacity = blocks * BLOCK;
             final int maxSize = (int)(capacity / 8);
@@ -207,6 +213,7 @@ class RawDiskCacheEvictionTest
             assertEquals(cache.superblock().dataBlockCount(), stats.usedBlocks() + stats.freeBlocks(),
                 "used plus free blocks against the data region");
             assertEquals(present, cache.keysInEvictionOrder().size());
+            TestCaches.assertNoCheckpointRan(cache);
         }
     }
 
@@ -214,8 +221,8 @@ class RawDiskCacheEvictionTest
     @EnumSource(ReadPath.class)
     void shouldOverwriteKeysThousandsOfTimesInATinyCacheWithoutRunningOutOfSpaceOrLeakingBlocks(final ReadPath path)
     {
-        try (RawDiskCache cache = RawDiskCache.open(path.configure(CacheConfig.builder(dir.resolve("tiny.cache")),
-            32).build()))
+        try (RawDiskCache cache = TestCaches.openQuiet(TestCaches.quiet(path,
+            CacheConfig.builder(dir.resolve("tiny.cache")), 31).build(), 31))
         {
             final long dataBlocks = cache.superblock().dataBlockCount();
             final String[] keys = {"hot", "a", "b", "c"};
@@ -265,10 +272,12 @@ class RawDiskCacheEvictionTest
             cache.reclaimClosedViews();
             final CacheStats stats = cache.stats();
             assertEquals(0, stats.entries());
-            assertEquals(0, stats.usedBlocks(), "no block may leak");
-            assertEquals(dataBlocks, stats.freeBlocks(), "every data block is free again");
+            TestCaches.assertNoCheckpointRan(cache);
+            TestCaches.assertNoLeak(cache, "after thousands of overwrites");
+            final long room = TestCaches.entryRoom(cache);
+            assertEquals(room, stats.freeBlocks(), "every data block but the checkpoints' is free again");
             final String whole = "whole";
-            final int size = (int)dataBlocks * BLOCK - EntryHeaderDescriptor.headerLength(whole.length(), 1);
+            final int size = (int)room * BLOCK - EntryHeaderDescriptor.headerLength(whole.length(), 1);
             cache.store(whole, Values.of(whole, 1, size));
             assertLookup(whole, 1, size, cache.lookup(whole));
         }
@@ -276,7 +285,7 @@ class RawDiskCacheEvictionTest
 
     private static RawDiskCache open(final ReadPath path, final CacheConfig.Builder builder)
     {
-        return RawDiskCache.open(path.configure(builder, BLOCKS).build());
+        return TestCaches.openQuiet(TestCaches.quiet(path, builder, ENTRY_BLOCKS).build(), ENTRY_BLOCKS);
     }
 
     private static String key(final int i)

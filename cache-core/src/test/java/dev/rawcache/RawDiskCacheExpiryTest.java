@@ -51,6 +51,7 @@ class RawDiskCacheExpiryTest
             assertFalse(cache.contains("short"), "expired exactly when its TTL has passed");
             final CacheStats before = cache.stats();
             assertNull(cache.lookup("short"));
+            cache.reclaimClosedViews();
             final CacheStats after = cache.stats();
             assertEquals(1, after.expirations() - before.expirations(), "expirations");
             assertEquals(1, after.misses() - before.misses(), "misses");
@@ -122,13 +123,15 @@ class RawDiskCacheExpiryTest
             clock.advance(Duration.ofSeconds(1));
             assertNull(cache.lookup("k"));
             assertEquals(0, cache.stats().entries());
-            assertEquals(cache.superblock().dataBlockCount(), cache.stats().freeBlocks());
+            cache.reclaimClosedViews();
+            assertEquals(TestCaches.entryRoom(cache), cache.stats().freeBlocks());
+            TestCaches.assertNoLeak(cache, "after the replaced entry expired");
         }
     }
 
     private RawDiskCache open(final ReadPath path, final ManualClock clock, final Duration defaultTtl)
     {
-        return RawDiskCache.open(path.configure(CacheConfig.builder(dir.resolve("ttl.cache")), 256).clock(clock)
-            .defaultTtl(defaultTtl).build());
+        return TestCaches.openQuiet(TestCaches.quiet(path, CacheConfig.builder(dir.resolve("ttl.cache")), 255)
+            .clock(clock).defaultTtl(defaultTtl).build(), 255);
     }
 }

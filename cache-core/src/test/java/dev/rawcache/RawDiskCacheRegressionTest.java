@@ -3,12 +3,15 @@ package dev.rawcache;
 import dev.rawcache.io.CacheIoException;
 import dev.rawcache.format.EntryHeaderDescriptor;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +62,7 @@ class RawDiskCacheRegressionTest
 
         try (RawDiskCache second = open(path, 64))
         {
+            assertArrayEquals(a, second.lookup("a").array(), "the reopened cache restores the entry");
             second.store("b", Values.of("b", 1, 3 * BLOCK));
             assertArrayEquals(Values.of("b", 1, 3 * BLOCK), second.lookup("b").array());
         }
@@ -67,8 +71,10 @@ class RawDiskCacheRegressionTest
     @Test
     void shouldEvictNothingAndKeepTheOldEntryWhenAStoreCannotFitBecauseOfPins()
     {
-        // 15 data blocks: k and p take 6 each (value plus header), 3 free. p is pinned by a view.
-        try (RawDiskCache cache = open(dir.resolve("doomed.cache"), 16))
+        // 15 data blocks for entries: k and p take 6 each (value plus header), 3 free. p is pinned by a view.
+        final CacheConfig config = TestCaches.quiet(CacheConfig.builder(dir.resolve("doomed.cache")), BLOCK, 15)
+            .mmapThreshold(0).build();
+        try (RawDiskCache cache = TestCaches.openQuiet(config, 15))
         {
             final byte[] k = Values.of("k", 1, 5 * BLOCK + 100);
             cache.store("k", k);
@@ -93,8 +99,9 @@ class RawDiskCacheRegressionTest
         final Path path = dir.resolve("header.cache");
         try (RawDiskCache cache = RawDiskCache.open(CacheConfig.builder(path).capacityBytes(64 * BLOCK).build()))
         {
-            cache.store("k", Values.of("k", 1, 1000));
-            final long at = cache.superblock().dataStartBlock() * BLOCK + EntryHeaderDescriptor.EXTENT_COUNT_OFFSET;
+            final byte[] value = Values.of("k", 1, 1000);
+            cache.store("k", value);
+            final long at = headerOffset(path, "k", value) + EntryHeaderDescriptor.EXTENT_COUNT_OFFSET;
             try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
             {
                 channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, -100), at);
@@ -105,6 +112,27 @@ class RawDiskCacheRegressionTest
             assertNull(cache.lookup("k"));
             assertEquals(1, cache.stats().checksumFailures(), "dropped once, then an ordinary miss");
         }
+    }
+
+    /**
+     * Where the header of a one-extent entry starts in the file, found by scanning for its value.
+     */
+    private static long headerOffset(final Path path, final String key, final byte[] value) throws IOException
+    {
+        final byte[] file = Files.readAllBytes(path);
+        long found = -1;
+        for (int at = 0; at + value.length <= file.length; at++)
+        {
+            if (file[at] == value[0] && Arrays.equals(file, at, at + value.length, value, 0, value.length))
+            {
+                assertEquals(-1, found, "the value must occur once in the file");
+                found = at;
+            }
+        }
+        assertTrue(found > 0, "the value was not found in the file");
+        final long header = found - EntryHeaderDescriptor.headerLength(key.length(), 1);
+        assertEquals(0, header % BLOCK, "an entry starts on a block boundary");
+        return header;
     }
 
     @Test

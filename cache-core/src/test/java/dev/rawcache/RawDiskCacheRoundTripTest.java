@@ -152,16 +152,18 @@ class RawDiskCacheRoundTripTest
     @EnumSource(ReadPath.class)
     void shouldRoundTripAValueScatteredOverManyExtents(final ReadPath path) throws IOException
     {
-        try (RawDiskCache cache = open(path, 64))
+        final CacheConfig config = TestCaches.quiet(path, CacheConfig.builder(dir.resolve("rt.cache")), 63).build();
+        try (RawDiskCache cache = TestCaches.openQuiet(config, 63))
         {
-            final long dataBlocks = cache.superblock().dataBlockCount();
+            final long entryBlocks = TestCaches.entryRoom(cache);
             final int oneBlock = BLOCK - EntryHeaderDescriptor.headerLength(small(0).length(), 1);
-            for (int i = 0; i < dataBlocks; i++)
+            for (int i = 0; i < entryBlocks; i++)
             {
                 cache.store(small(i), Values.of(small(i), 1, oneBlock));
             }
             assertEquals(0, cache.stats().freeBlocks(), "one-block entries fill the cache");
-            for (int i = 1; i < dataBlocks; i += 2)
+            assertEquals(0, cache.stats().evictions());
+            for (int i = 1; i < entryBlocks; i += 2)
             {
                 assertTrue(cache.remove(small(i)));
             }
@@ -182,7 +184,7 @@ class RawDiskCacheRoundTripTest
                 assertValue(key, 3, size, concat(entry.buffers()));
             }
             assertValue(key, 3, size, transferToFile(cache, key, size));
-            for (int i = 0; i < dataBlocks; i += 2)
+            for (int i = 0; i < entryBlocks; i += 2)
             {
                 assertLookup(small(i), 1, oneBlock, cache.lookup(small(i)));
             }
@@ -193,18 +195,19 @@ class RawDiskCacheRoundTripTest
     @EnumSource(ReadPath.class)
     void shouldRoundTripTheLongestKeyWhoseHeaderSpansSeveralScatteredBlocks(final ReadPath path) throws IOException
     {
-        final CacheConfig config = CacheConfig.builder(dir.resolve("small-blocks.cache")).blockSize(512)
-            .capacityBytes(256 * 512).mmapThreshold(path.threshold()).build();
-        try (RawDiskCache cache = RawDiskCache.open(config))
+        final CacheConfig config = TestCaches.quiet(CacheConfig.builder(dir.resolve("small-blocks.cache")), 512, 255)
+            .mmapThreshold(path.threshold()).build();
+        try (RawDiskCache cache = TestCaches.openQuiet(config, 255))
         {
-            final long dataBlocks = cache.superblock().dataBlockCount();
+            final long entryBlocks = TestCaches.entryRoom(cache);
             final int oneBlock = 512 - EntryHeaderDescriptor.headerLength(small(0).length(), 1);
-            for (int i = 0; i < dataBlocks; i++)
+            for (int i = 0; i < entryBlocks; i++)
             {
                 cache.store(small(i), Values.of(small(i), 1, oneBlock));
             }
             assertEquals(0, cache.stats().freeBlocks(), "one-block entries fill the cache");
-            for (int i = 1; i < dataBlocks; i += 2)
+            assertEquals(0, cache.stats().evictions());
+            for (int i = 1; i < entryBlocks; i += 2)
             {
                 cache.remove(small(i));
             }
@@ -222,7 +225,7 @@ class RawDiskCacheRoundTripTest
                 assertValue(key, 5, size, concat(entry.buffers()));
             }
             assertValue(key, 5, size, transferToFile(cache, key, size));
-            for (int i = 0; i < dataBlocks; i += 2)
+            for (int i = 0; i < entryBlocks; i += 2)
             {
                 assertLookup(small(i), 1, oneBlock, cache.lookup(small(i)));
             }

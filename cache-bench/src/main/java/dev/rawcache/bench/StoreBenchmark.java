@@ -2,6 +2,7 @@ package dev.rawcache.bench;
 
 import dev.rawcache.CacheConfig;
 import dev.rawcache.CacheStats;
+import dev.rawcache.Durability;
 import dev.rawcache.RawDiskCache;
 
 import java.nio.ByteBuffer;
@@ -43,8 +44,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * value of 256 KiB or less goes through the library's per-thread direct scratch buffer (one {@code pwrite} with its
  * header), a larger one is written from the heap buffer (the JDK copies it through its own temporary direct buffer).
  * A 4 KiB value takes two 4 KiB blocks: its header does not fit beside it in one. No zero-copy view is ever open
- * here; with zero-copy readers about, a store that has to evict first ends the views' grace period, a JVM-wide
- * handshake this benchmark does not measure.
+ * here. Each store also appends a journal record (written out every 100 ms by the journal's flusher), and every
+ * third of the journal a checkpoint is written in the background; {@code -p durability=none,periodic,onStore}
+ * compares the durability modes ({@code onStore} waits for an {@code fdatasync} per store, shared by concurrent
+ * stores).
  * <p>
  * <b>Results</b>: the primary score is stores per second; the secondary {@code bytes} score (an {@link AuxCounters}
  * counter, printed in "ops/s") is value bytes per second. Teardown prints the cache's counters, and the run fails if
@@ -54,6 +57,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * ./rawcache bench StoreBenchmark                                      # everything, about 1 minute
  * ./rawcache bench StoreBenchmark -p valueSize=4096
+ * ./rawcache bench StoreBenchmark -p valueSize=4096,65536 -p durability=none,periodic,onStore
  * ./rawcache bench StoreBenchmark -wi 1 -i 2 -w 1s -r 2s -f 1           # quick mode
  * $JAVA_HOME/bin/java -jar cache-bench/target/benchmarks.jar StoreBenchmark -p valueSize=1048576
  * </pre>
@@ -92,6 +96,10 @@ public class StoreBenchmark
     @Param({"4096", "65536", "1048576"})
     public int valueSize;
 
+    /** Durability mode: {@code none}, {@code periodic} (an fdatasync a second, the default) or {@code onStore}. */
+    @Param({"periodic"})
+    public String durability;
+
     private Path directory;
     private RawDiskCache cache;
     private String[] keys;
@@ -114,7 +122,8 @@ public class StoreBenchmark
     {
         directory = BenchSupport.createTempDirectory("store");
         final Path file = directory.resolve("store.cache");
-        cache = RawDiskCache.open(CacheConfig.builder(file).capacityBytes(CAPACITY_BYTES).build());
+        cache = RawDiskCache.open(CacheConfig.builder(file).capacityBytes(CAPACITY_BYTES)
+            .durability(durability(durability)).build());
         final long entryBytes = BenchSupport.blocksPerEntry(BenchSupport.key(0), valueSize) * BenchSupport.BLOCK_SIZE;
         keys = BenchSupport.keys((int)(2 * CAPACITY_BYTES / entryBytes));
         values = new ByteBuffer[VALUE_VARIANTS];
@@ -133,6 +142,17 @@ public class StoreBenchmark
         }
         prefillStores = sequence.get();
         BenchSupport.flushToDisk(file);
+    }
+
+    static Durability durability(final String name)
+    {
+        return switch (name)
+        {
+            case "none" -> Durability.none();
+            case "periodic" -> CacheConfig.DEFAULT_DURABILITY;
+            case "onStore" -> Durability.onStore();
+            default -> throw new IllegalArgumentException("durability " + name + " is not none, periodic or onStore");
+        };
     }
 
     /**

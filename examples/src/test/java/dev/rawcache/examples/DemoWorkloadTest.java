@@ -1,5 +1,9 @@
 package dev.rawcache.examples;
 
+import dev.rawcache.CacheConfig;
+
+import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +28,10 @@ class DemoWorkloadTest
         {
             final DemoWorkload workload = DemoWorkload.forCapacity(capacity, BLOCK_SIZE);
             assertNotNull(workload, "capacity " + capacity);
-            assertTrue(workload.blocksNeeded(BLOCK_SIZE) < capacity / BLOCK_SIZE - 1, workload + " in " + capacity);
+            final CacheConfig config = CacheConfig.builder(Path.of("never-created.cache")).blockSize(BLOCK_SIZE)
+                .capacityBytes(capacity).build();
+            final long dataBlocks = config.blockCount() - 1 - config.metadataBlocks();
+            assertTrue(workload.blocksNeeded(BLOCK_SIZE) < dataBlocks, workload + " in " + capacity);
             assertTrue(workload.largeSize() >= 128 * 1024 && workload.hugeSize() >= workload.largeSize(),
                 workload.toString());
             assertTrue(workload.smallSize() < 64 * 1024, workload.toString());

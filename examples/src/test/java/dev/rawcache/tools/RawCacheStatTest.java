@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.RecordComponent;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -148,10 +149,12 @@ class RawCacheStatTest
         final Path file = dir.resolve("reopened.cache");
         try (CacheStatusReader reader = new CacheStatusReader(file))
         {
+            final long entriesAtClose;
             try (RawDiskCache cache = openCache(file))
             {
                 exercise(cache);
                 assertEquals(cache.stats().stores(), reader.read().get(CacheCounter.STORES));
+                entriesAtClose = cache.stats().entries();
             }
             assertEquals(CacheStatus.OwnerState.CLOSED, reader.read().ownerState());
             try (RawDiskCache cache = openCache(file))
@@ -162,7 +165,10 @@ class RawCacheStatTest
 
                 assertEquals(CacheStatus.OwnerState.RUNNING, status.ownerState());
                 assertEquals(1, status.get(CacheCounter.STORES));
-                assertEquals(1, status.get(CacheCounter.ENTRIES));
+                assertEquals(entriesAtClose, status.get(CacheCounter.RECOVERED_ENTRIES),
+                    "the reopened cache restored every entry");
+                assertEquals(entriesAtClose + 1, status.get(CacheCounter.ENTRIES));
+                assertRestored(cache);
             }
         }
     }
@@ -335,6 +341,25 @@ class RawCacheStatTest
             Files.delete(sink);
         }
         assertTrue(cache.remove("small/19"));
+        // Return the blocks of dead entries now, not in the background while the counters are being compared.
+        cache.reclaimClosedViews();
+    }
+
+    /**
+     * Asserts that every entry {@link #exercise(RawDiskCache)} left is there byte for byte.
+     */
+    private static void assertRestored(final RawDiskCache cache)
+    {
+        for (int i = 0; i < 19; i++)
+        {
+            final ByteBuffer value = cache.lookup("small/" + i);
+            assertNotNull(value, "small/" + i);
+            assertEquals(ByteBuffer.wrap(("value " + i).repeat(100).getBytes(StandardCharsets.UTF_8)), value,
+                "small/" + i);
+        }
+        assertEquals(null, cache.lookup("small/19"), "the removed entry stays removed");
+        assertEquals(ByteBuffer.wrap(new byte[256 * 1024]), cache.lookup("large/a"));
+        assertEquals(ByteBuffer.wrap(new byte[200 * 1024]), cache.lookup("large/b"));
     }
 
     private static RawDiskCache openCache(final Path file)
