@@ -98,7 +98,7 @@ public final class RawDiskCache implements AutoCloseable
     private final CacheFile file;
     private final MappedRegion mapping;
     private final BlockAllocator allocator;
-    private final EntryIndex index = new EntryIndex();
+    private final EntryIndex index;
     private final CacheCounters counters;
     private final AtomicLong sequence;
     private final int blockSize;
@@ -176,6 +176,7 @@ public final class RawDiskCache implements AutoCloseable
         recoveryFailures = counters.counter(CacheCounter.RECOVERY_FAILURES);
 
         final Recovery.Result recovered = recover();
+        this.index = new EntryIndex(recovered == null ? 16 : recovered.entries().size());
         final long dataStart = superblock.dataStartBlock();
         this.allocator = recovered == null ? new BlockAllocator(dataStart, dataBlocks) :
             BlockAllocator.withUsed(dataStart, dataBlocks, recovered.used());

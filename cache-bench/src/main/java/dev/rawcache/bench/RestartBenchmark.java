@@ -75,6 +75,7 @@ public class RestartBenchmark
     private Path target;
     private CacheConfig config;
     private RawDiskCache opened;
+    private long imageEntries;
 
     /**
      * Creates the benchmark state; JMH calls this once per trial.
@@ -92,7 +93,8 @@ public class RestartBenchmark
         directory = BenchSupport.createTempDirectory("restart");
         image = directory.resolve("image.cache");
         target = directory.resolve("restart.cache");
-        final long capacity = (long)entries * BLOCK_SIZE * 3 / 2 + (4L << 20);
+        // An entry takes one block; the checkpoints (newest, older, spare) about half a block more per entry.
+        final long capacity = (long)entries * BLOCK_SIZE * 2 + (8L << 20);
         final CacheConfig imageConfig = configFor(image, capacity);
         config = configFor(target, capacity);
         final byte[] value = new byte[VALUE_SIZE];
@@ -101,6 +103,13 @@ public class RestartBenchmark
         {
             value[0] = (byte)i;
             cache.store("restart/key-" + i, value);
+        }
+        imageEntries = cache.stats().entries();
+        if (imageEntries != entries)
+        {
+            cache.close();
+            throw new IllegalStateException("the image holds " + imageEntries + " of " + entries + " entries: " +
+                "the capacity is too small");
         }
         if (mode.equals("crash"))
         {

@@ -29,7 +29,7 @@ public final class EntryIndex
 {
     private static final int READ_BUFFER_CAPACITY = 1024;
 
-    private final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Entry> map;
     private final ReentrantLock lock = new ReentrantLock();
     private final MpscAtomicArrayQueue<Entry> readBuffer = new MpscAtomicArrayQueue<>(READ_BUFFER_CAPACITY);
     private final TreeSet<Entry> byExpiry = new TreeSet<>(
@@ -44,6 +44,17 @@ public final class EntryIndex
      */
     public EntryIndex()
     {
+        this(16);
+    }
+
+    /**
+     * An empty index sized for {@code expectedEntries}, so that filling it (as recovery does) never rehashes.
+     *
+     * @param expectedEntries how many entries it will hold soon.
+     */
+    public EntryIndex(final int expectedEntries)
+    {
+        this.map = new ConcurrentHashMap<>(Math.max(16, expectedEntries + expectedEntries / 3));
     }
 
     /**

@@ -66,6 +66,7 @@ public final class Recovery
     private final Superblock superblock;
     private final long creationId;
     private final int blockSize;
+    private long loadedNextSequence;
 
     /**
      * A recovery of one file.
@@ -106,13 +107,12 @@ public final class Recovery
         long nextSequence = 0;
         for (final CheckpointPointer candidate : candidates)
         {
-            final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
-            final long next = load(candidate, entries);
-            if (next >= 0)
+            final LinkedHashMap<String, Entry> entries = load(candidate);
+            if (entries != null)
             {
                 live = entries;
                 loaded = candidate;
-                nextSequence = next;
+                nextSequence = loadedNextSequence;
                 break;
             }
             corrupt++;
@@ -175,18 +175,20 @@ public final class Recovery
     }
 
     /**
-     * Loads a checkpoint into {@code entries}; returns its next sequence, or -1 when it is damaged.
+     * Loads a checkpoint, least recently used entry first, and sets {@link #loadedNextSequence}; null when the
+     * checkpoint is damaged.
      */
-    private long load(final CheckpointPointer pointer, final LinkedHashMap<String, Entry> entries) throws IOException
+    private LinkedHashMap<String, Entry> load(final CheckpointPointer pointer) throws IOException
     {
         if (pointer.length() == 0)
         {
-            return pointer.extents().size() == 0 ? 1 : -1;
+            loadedNextSequence = 1;
+            return pointer.extents().size() == 0 ? new LinkedHashMap<>() : null;
         }
         if (pointer.length() < CHECKPOINT_HEADER_LENGTH || pointer.length() > Integer.MAX_VALUE - 8 ||
             pointer.length() > pointer.extents().blockCount() * blockSize || !inDataRegion(pointer.extents()))
         {
-            return -1;
+            return null;
         }
         final ByteBuffer bytes = ByteBuffer.allocateDirect((int)pointer.length()).order(ByteOrder.LITTLE_ENDIAN);
         file.read(pointer.extents(), 0, bytes);
@@ -199,24 +201,50 @@ public final class Recovery
             bytes.getLong(CHECKPOINT_SEQUENCE_OFFSET) != pointer.sequence() ||
             bytes.getLong(CHECKPOINT_REPLAY_LSN_OFFSET) != pointer.replayLsn())
         {
-            return -1;
+            return null;
         }
         final long count = bytes.getLong(CHECKPOINT_ENTRY_COUNT_OFFSET);
+        if (count < 0 || count > pointer.length() / EntryRecord.EXTENTS_OFFSET)
+        {
+            return null;
+        }
+        final LinkedHashMap<String, Entry> entries = LinkedHashMap.newLinkedHashMap((int)count + 1024);
         bytes.position(CHECKPOINT_HEADER_LENGTH);
         for (long i = 0; i < count; i++)
         {
             final Entry entry = EntryRecord.decode(bytes, bytes.remaining());
             if (entry == null)
             {
-                return -1;
+                return null;
             }
             entries.put(entry.key(), entry);
         }
-        return bytes.getLong(CHECKPOINT_NEXT_SEQUENCE_OFFSET);
+        loadedNextSequence = bytes.getLong(CHECKPOINT_NEXT_SEQUENCE_OFFSET);
+        return entries;
     }
 
     private List<Entry> claimEntries(final LinkedHashMap<String, Entry> live, final BitSet used)
     {
+        // Fast path: no two entries claim a block (the normal case), so recency order will do.
+        final BitSet before = (BitSet)used.clone();
+        final List<Entry> inOrder = new ArrayList<>(live.size());
+        boolean conflict = false;
+        for (final Entry entry : live.values())
+        {
+            if (!claim(entry.extents(), used))
+            {
+                conflict = true;
+                break;
+            }
+            inOrder.add(entry);
+        }
+        if (!conflict)
+        {
+            return inOrder;
+        }
+        // Some block has two claimants (damage, or a lost remove record): the newest store wins it.
+        used.clear();
+        used.or(before);
         final Entry[] bySequence = live.values().toArray(new Entry[0]);
         java.util.Arrays.sort(bySequence, Comparator.comparingLong(Entry::sequence).reversed());
         final java.util.Set<Entry> dropped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -253,9 +281,7 @@ public final class Recovery
         for (int i = 0; i < extents.size(); i++)
         {
             final int from = (int)(extents.firstBlock(i) - start);
-            final int to = from + (int)extents.count(i);
-            final int set = used.nextSetBit(from);
-            if (set >= 0 && set < to)
+            if (anySet(used, from, from + (int)extents.count(i)))
             {
                 return false;
             }
@@ -264,7 +290,7 @@ public final class Recovery
         {
             final int from = (int)(extents.firstBlock(i) - start);
             final int to = from + (int)extents.count(i);
-            if (used.nextSetBit(from) >= 0 && used.nextSetBit(from) < to)
+            if (anySet(used, from, to))
             {
                 // Two extents of one list overlap each other: undo and refuse.
                 for (int j = 0; j < i; j++)
@@ -277,6 +303,26 @@ public final class Recovery
             used.set(from, to);
         }
         return true;
+    }
+
+    /**
+     * Whether any bit of {@code [from, to)} is set, looking at that range only ({@code nextSetBit} would scan to the
+     * next set bit however far, which made claiming a million entries take seconds).
+     */
+    private static boolean anySet(final BitSet bits, final int from, final int to)
+    {
+        if (to - from <= 64)
+        {
+            for (int b = from; b < to; b++)
+            {
+                if (bits.get(b))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return !bits.get(from, to).isEmpty();
     }
 
     private boolean inDataRegion(final ExtentList extents)
