@@ -13,9 +13,9 @@ import java.util.Objects;
  * <table>
  *   <caption>Durability modes</caption>
  *   <tr><th>mode</th><th>promise</th><th>cost</th></tr>
- *   <tr><td>{@link #none()}</td><td>an OS crash may lose any store since the last checkpoint; a lost entry is a
- *   miss, and an entry whose journal record outlived its data fails its checksum: never served corrupt</td>
- *   <td>no {@code fsync} outside checkpoints</td></tr>
+ *   <tr><td>{@link #none()}</td><td>an OS crash may lose any store since the last clean close (recovery falls back
+ *   to an older checkpoint, or scans); a lost entry is a miss, and an entry whose journal record outlived its data
+ *   fails its checksum: never served corrupt</td><td>no {@code fsync} at all but at close</td></tr>
  *   <tr><td>{@link #periodic(Duration)}</td><td>an OS crash loses at most the stores of the last interval</td>
  *   <td>one {@code fdatasync} per interval, on a background thread</td></tr>
  *   <tr><td>{@link #onStore()}</td><td>a store that returned survives an OS crash</td><td>every store waits for
@@ -33,7 +33,7 @@ public final class Durability
      */
     public enum Mode
     {
-        /** Page cache only; fsync at checkpoints. */
+        /** Page cache only; fsync only at a clean close. */
         NONE,
         /** fsync every interval. */
         PERIODIC,

@@ -104,6 +104,7 @@ public final class RawDiskCache implements AutoCloseable
     private final int blockSize;
     private final int mmapThreshold;
     private final long dataBlocks;
+    private final long evictionBatch;
     private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
     /** Dead entries whose blocks wait for the journal record that ended them to be written. */
     private final java.util.ArrayList<Entry> quarantine = new java.util.ArrayList<>();
@@ -150,6 +151,7 @@ public final class RawDiskCache implements AutoCloseable
         final Superblock superblock = file.superblock();
         this.blockSize = superblock.blockSize();
         this.dataBlocks = superblock.dataBlockCount();
+        this.evictionBatch = superblock.dataBlockCount() / 256;
         this.creationId = superblock.creationId();
         this.mmapThreshold = config.mmapThreshold();
         entries = counters.counter(CacheCounter.ENTRIES);
@@ -234,7 +236,8 @@ public final class RawDiskCache implements AutoCloseable
         this.journal = new Journal(file, CheckpointDescriptor.ringOffset(blockSize), ringBytes, creationId, endLsn,
             older != null ? older.replayLsn() : newest.replayLsn(), newest.replayLsn(), config.durability(),
             checkpointSignal::release, this::journalFailed, this::drainQuarantine);
-        this.checkpointer = new Checkpointer(file, creationId, journal, new Host(), newest, older);
+        this.checkpointer = new Checkpointer(file, creationId, journal, new Host(), newest, older,
+            config.durability().mode() != Durability.Mode.NONE);
         checkpointer.reserveSpare(recovered == null ? 1 : Checkpointer.blocksFor(recovered.entries(), blockSize),
             false);
         checkpointBlocks.setRelease(checkpointer.blocksHeld());
@@ -363,8 +366,9 @@ public final class RawDiskCache implements AutoCloseable
         try
         {
             ensureOpen();
-            old = index.putLocked(entry);
+            // Journal first: if appending fails, nothing has been published.
             lsn = journal.appendStore(entry);
+            old = index.putLocked(entry);
             if (old != null)
             {
                 old.markDead(lsn);
@@ -1221,8 +1225,14 @@ public final class RawDiskCache implements AutoCloseable
                     continue;
                 }
                 // Short of blocks: plan enough evictions, or none at all. Enough blocks but too scattered: one more.
+                // Evict a batch ahead (1/256 of the cache) when possible: the victims' blocks wait for their remove
+                // records to be written, and one journal write per batch is cheaper than one per store.
                 final long shortfall = Math.max(1, blocks - allocator.freeBlocks());
-                final List<Entry> victims = index.planEvictionLocked(now, key, shortfall);
+                List<Entry> victims = index.planEvictionLocked(now, key, shortfall + evictionBatch);
+                if (victims == null)
+                {
+                    victims = index.planEvictionLocked(now, key, shortfall);
+                }
                 if (victims == null || victims.isEmpty())
                 {
                     if (!reclaimedViews && mapping != null && pendingViewReleases.get() > 0)

@@ -54,7 +54,7 @@ public final class Journal implements AutoCloseable
     private final ReentrantLock flushLock = new ReentrantLock();
     private ByteBuffer pending = ByteBuffer.allocate(INITIAL_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
     private long pendingStartLsn;
-    private long tailLsn;
+    private volatile long tailLsn;
     private long newestCheckpointLsn;
     private boolean syncRequested;
     private boolean checkpointRequested;
@@ -161,7 +161,7 @@ public final class Journal implements AutoCloseable
      */
     public void awaitCapacity()
     {
-        if (appendLsn - tailOrZero() <= ringBytes * 7 / 8 && appendLsn - writtenLsn <= MAX_PENDING_BYTES)
+        if (appendLsn - tailLsn <= ringBytes * 7 / 8 && appendLsn - writtenLsn <= MAX_PENDING_BYTES)
         {
             return;
         }
@@ -341,11 +341,6 @@ public final class Journal implements AutoCloseable
                 fail(e);
             }
         }
-    }
-
-    private long tailOrZero()
-    {
-        return tailLsn;
     }
 
     private ByteBuffer reserve(final int length, final short type)

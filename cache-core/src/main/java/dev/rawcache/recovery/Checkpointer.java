@@ -42,6 +42,7 @@ public final class Checkpointer
     private final Journal journal;
     private final CheckpointHost host;
     private final int blockSize;
+    private final boolean sync;
     private CheckpointPointer newest;
     private CheckpointPointer older;
     private ExtentList spare;
@@ -56,10 +57,14 @@ public final class Checkpointer
      * @param host       the cache.
      * @param newest     the newest good checkpoint's pointer.
      * @param older      the previous checkpoint's pointer, still kept as a fallback, or null.
+     * @param sync       whether to {@code fdatasync} before and after writing each pointer, so that a checkpoint
+     *                   survives an OS crash; false for {@code Durability.none()}, whose promise covers process
+     *                   crashes only (the page cache keeps the order then), except for the last checkpoint.
      */
     public Checkpointer(final CacheFile file, final long creationId, final Journal journal, final CheckpointHost host,
-                        final CheckpointPointer newest, final CheckpointPointer older)
+                        final CheckpointPointer newest, final CheckpointPointer older, final boolean sync)
     {
+        this.sync = sync;
         this.file = file;
         this.creationId = creationId;
         this.journal = journal;
@@ -107,10 +112,16 @@ public final class Checkpointer
         {
             final int crc = write(snapshot, sequence, extents);
             journal.flush(false);
-            file.force();
+            if (sync || last)
+            {
+                file.force();
+            }
             pointer = new CheckpointPointer(slot, sequence, snapshot.replayLsn(), length, crc, extents);
             file.writeAt(pointerOffset(slot, blockSize), pointer.encode(blockSize, creationId));
-            file.force();
+            if (sync || last)
+            {
+                file.force();
+            }
         }
         catch (final IOException | RuntimeException | Error e)
         {
