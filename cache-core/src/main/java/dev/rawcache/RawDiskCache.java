@@ -664,16 +664,7 @@ public final class RawDiskCache implements AutoCloseable
     {
         ensureOpen();
         final long start = System.nanoTime();
-        final Entry[] all;
-        index.lock();
-        try
-        {
-            all = index.entriesInEvictionOrderLocked();
-        }
-        finally
-        {
-            index.unlock();
-        }
+        final Entry[] all = index.snapshotInEvictionOrder();
         final AtomicLong checked = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
         final AtomicLong corrupt = new AtomicLong();
@@ -924,15 +915,22 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public Snapshot snapshot()
         {
+            // The replay point is read under the lock: every record before it is then reflected in the map. The
+            // entries are gathered afterwards, without the lock; whatever changed meanwhile is in the journal after
+            // the replay point, and replaying it is idempotent (stores by key, removes by sequence).
+            final long replayLsn;
+            final long nextSequence;
             index.lock();
             try
             {
-                return new Snapshot(index.entriesInEvictionOrderLocked(), journal.appendLsn(), sequence.get() + 1);
+                replayLsn = journal.appendLsn();
+                nextSequence = sequence.get() + 1;
             }
             finally
             {
                 index.unlock();
             }
+            return new Snapshot(index.snapshotInEvictionOrder(), replayLsn, nextSequence);
         }
 
         @Override

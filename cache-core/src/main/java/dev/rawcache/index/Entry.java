@@ -31,6 +31,7 @@ public final class Entry
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean verified;
     private volatile long deathLsn = -1;
+    private volatile long accessStamp;
 
     Entry previous;
     Entry next;
@@ -184,6 +185,22 @@ public final class Entry
     public void markVerified()
     {
         verified = true;
+    }
+
+    /**
+     * When the entry was last made most recent, on the index's recency clock: ordering entries by it gives the LRU
+     * order without walking the list under the lock.
+     *
+     * @return the stamp; higher is more recent.
+     */
+    public long accessStamp()
+    {
+        return accessStamp;
+    }
+
+    void accessStamp(final long stamp)
+    {
+        accessStamp = stamp;
     }
 
     /**

@@ -38,6 +38,8 @@ public final class EntryIndex
     private Entry head;
     /** Least recently used end. */
     private Entry tail;
+    /** The recency clock: ticks each time an entry becomes most recent (guarded by the lock). */
+    private long recency;
 
     /**
      * An empty index.
@@ -228,6 +230,21 @@ public final class EntryIndex
     }
 
     /**
+     * Every entry, least recently used first, without holding the lock: the map is iterated (weakly consistent: it
+     * sees every entry present throughout, and may or may not see ones added or removed meanwhile) and sorted by
+     * recency stamp, so stores never wait for a walk of a large index. With no concurrent change the order is exactly
+     * the LRU order.
+     *
+     * @return the entries in eviction order.
+     */
+    public Entry[] snapshotInEvictionOrder()
+    {
+        final Entry[] entries = map.values().toArray(new Entry[0]);
+        java.util.Arrays.sort(entries, Comparator.comparingLong(Entry::accessStamp));
+        return entries;
+    }
+
+    /**
      * Every entry from least to most recently used. Caller holds the lock.
      *
      * @return the entries in eviction order.
@@ -303,6 +320,7 @@ public final class EntryIndex
 
     private void attachAtHead(final Entry entry)
     {
+        entry.accessStamp(++recency);
         entry.previous = null;
         entry.next = head;
         if (head != null)

@@ -12,8 +12,9 @@ import dev.rawcache.io.block.ExtentList;
 public interface CheckpointHost
 {
     /**
-     * A snapshot of the index taken under the index lock, so that it reflects exactly the journal before
-     * {@link Snapshot#replayLsn()}.
+     * A snapshot of the index from which replaying the journal after {@link Snapshot#replayLsn()} gives the index:
+     * it holds every entry live at the replay point that was not removed since, and possibly entries stored or
+     * removed after it (the replay settles those).
      *
      * @return the snapshot.
      */
@@ -48,7 +49,7 @@ public interface CheckpointHost
      * The index at one moment.
      *
      * @param entries      every entry, least recently used first.
-     * @param replayLsn    the journal's end at that moment: a restart from this snapshot replays from here.
+     * @param replayLsn    the journal's end when the snapshot began: a restart from it replays from here.
      * @param nextSequence the next store sequence.
      */
     record Snapshot(Entry[] entries, long replayLsn, long nextSequence)

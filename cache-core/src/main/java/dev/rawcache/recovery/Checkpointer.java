@@ -20,16 +20,18 @@ import static dev.rawcache.recovery.CheckpointDescriptor.*;
  * <p>
  * <b>The choice.</b> A checkpoint lives in ordinary data blocks taken from the allocator, not in a fixed region, so
  * it grows with the number of entries and costs nothing when the cache is small; its blocks are listed in a pointer
- * in one of two fixed slots. Writing one: snapshot the index under the index lock (a walk of the LRU list; the lock is
- * held for that only), stream the records into freshly allocated blocks while stores and lookups go on, write out the
- * journal and {@code fdatasync}, then write the pointer into the slot that does not hold the newest checkpoint and
- * sync again. Only then are the blocks of the checkpoint it replaced freed, so a restart can always fall back to the
+ * in one of two fixed slots. Writing one: note the journal's end under the index lock (an instant), gather the
+ * entries without the lock and sort them by recency stamp, stream the records into blocks set aside for it while
+ * stores and lookups go on, write out the journal and {@code fdatasync}, then write the pointer into the slot that
+ * does not hold the newest checkpoint and sync again. Only then are the blocks of the checkpoint it replaced freed, so a restart can always fall back to the
  * previous checkpoint if the newest one turns out damaged; the journal keeps records back to the older one.
  * <p>
- * <b>Why the snapshot is consistent.</b> The cache appends journal records while holding the index lock, so the
- * snapshot reflects exactly the records before the journal's end at that moment, which becomes the checkpoint's replay
- * LSN. Entries evicted or stored after it are in the journal after it. Entries evicted to make room for the
- * checkpoint itself have their remove records written before the pointer.
+ * <b>Why the snapshot is good enough.</b> The cache appends journal records while holding the index lock, so every
+ * record before the replay LSN (read under that lock) is reflected in the map when the gathering starts. Whatever the
+ * gathering sees or misses of later changes is in the journal after the replay LSN, and replay is idempotent: a store
+ * record puts its entry by key, a remove record removes only the entry of its sequence. Entries evicted to make room
+ * for the checkpoint itself have their remove records written before the pointer. No store waits for the snapshot,
+ * whatever the number of entries.
  * <p>
  * Thread-safe: checkpoints are serialised on this object.
  */
