@@ -23,10 +23,11 @@ package dev.rawcache;
  * @param checkpointBlocks blocks held by the kept checkpoints (counted in {@code usedBlocks}).
  * @param recoveredEntries entries recovered when the cache was opened.
  * @param recoveryFailures damaged checkpoints or pointers, and dropped entries, found when the cache was opened.
+ * @param purges           entries invalidated by the caller with {@code purge} (not counted in {@code removals}).
  */
 public record CacheStats(long entries, long hits, long misses, long stores, long storeBytes, long storeFailures,
                          long evictions, long expirations, long removals, long usedBlocks, long freeBlocks,
                          long checksumFailures, long ioErrors, long checkpoints, long checkpointBlocks,
-                         long recoveredEntries, long recoveryFailures)
+                         long recoveredEntries, long recoveryFailures, long purges)
 {
 }

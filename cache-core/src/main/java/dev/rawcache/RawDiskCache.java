@@ -122,6 +122,8 @@ public final class RawDiskCache implements AutoCloseable
     private final AtomicCounter evictions;
     private final AtomicCounter expirations;
     private final AtomicCounter removals;
+    private final AtomicCounter purges;
+    private final dev.rawcache.fill.FillLocks fillLocks = new dev.rawcache.fill.FillLocks();
     private final AtomicCounter usedBlocks;
     private final AtomicCounter freeBlocks;
     private final AtomicCounter checksumFailures;
@@ -163,6 +165,7 @@ public final class RawDiskCache implements AutoCloseable
         evictions = counters.counter(CacheCounter.EVICTIONS);
         expirations = counters.counter(CacheCounter.EXPIRATIONS);
         removals = counters.counter(CacheCounter.REMOVALS);
+        purges = counters.counter(CacheCounter.PURGES);
         usedBlocks = counters.counter(CacheCounter.USED_BLOCKS);
         freeBlocks = counters.counter(CacheCounter.FREE_BLOCKS);
         checksumFailures = counters.counter(CacheCounter.CHECKSUM_FAILURES);
@@ -511,12 +514,149 @@ public final class RawDiskCache implements AutoCloseable
     }
 
     /**
+     * Opens a streaming reader of a key's value, for whole or ranged reads and {@code sendfile} transfers.
+     *
+     * @param key the key.
+     * @return a reader pinning the entry, to close after use; or null on a miss (absent, expired, or failing its
+     * checks; an entry recovered from disk is checked in full the first time it is opened).
+     * @throws CacheIoException with reason {@code IO} when reading fails.
+     */
+    public EntryReader openReader(final String key)
+    {
+        final Entry entry = acquire(key);
+        if (entry == null)
+        {
+            return null;
+        }
+        boolean handedOver = false;
+        try
+        {
+            final boolean intact;
+            try
+            {
+                intact = checkForTransfer(entry);
+            }
+            catch (final IOException e)
+            {
+                throw ioFailure("read of key " + key, e);
+            }
+            if (!intact)
+            {
+                return dropCorrupt(entry);
+            }
+            final EntryReader reader = new EntryReader(key, entry.valueLength(), new EntryReader.Source()
+            {
+                @Override
+                public void read(final long valueOffset, final ByteBuffer dst) throws IOException
+                {
+                    file.read(entry.extents(), entry.headerLength() + valueOffset, dst);
+                }
+
+                @Override
+                public long transferTo(final long valueOffset, final long length, final WritableByteChannel target)
+                    throws IOException
+                {
+                    final long sent = file.transferTo(entry.extents(), entry.headerLength() + valueOffset, length,
+                        target);
+                    sendfileTransfers.increment();
+                    sendfileBytes.getAndAdd(sent);
+                    return sent;
+                }
+
+                @Override
+                public RuntimeException failure(final String what, final IOException e)
+                {
+                    return ioFailure(what, e);
+                }
+
+                @Override
+                public void release()
+                {
+                    RawDiskCache.this.release(entry);
+                }
+            });
+            handedOver = true;
+            return hit(entry, reader);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                release(entry);
+            }
+        }
+    }
+
+    /**
+     * Invalidates a key: removes its entry as {@link #remove(String)} does, counted as a purge (an invalidation by
+     * the caller, such as an HTTP {@code PURGE}) rather than an eviction or a removal.
+     *
+     * @param key the key.
+     * @return true when there was an entry.
+     */
+    public boolean purge(final String key)
+    {
+        final boolean removed = removeKey(key);
+        if (removed)
+        {
+            purges.increment();
+        }
+        return removed;
+    }
+
+    /**
+     * Of many concurrent misses on one key, lets exactly one fetch from the origin and store: the first caller is the
+     * writer; the others wait until it closes its permit (then look the key up again) or until {@code timeout}
+     * passes, when one of them takes over, presuming the writer dead.
+     * <pre>{@code
+     * ByteBuffer value;
+     * while ((value = cache.lookup(key)) == null)
+     * {
+     *     try (FillPermit permit = cache.lockForFill(key, Duration.ofSeconds(5)))
+     *     {
+     *         if (permit.isWriter()) { value = fetchFromOrigin(); cache.store(key, value); break; }
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param key     the key.
+     * @param timeout how long to wait for another writer before taking over.
+     * @return the permit; a writer's must be closed.
+     * @throws CacheIoException with reason {@code IO} when interrupted while waiting.
+     */
+    public FillPermit lockForFill(final String key, final Duration timeout)
+    {
+        checkLookupKey(key);
+        ensureOpen();
+        try
+        {
+            return fillLocks.lock(key, timeout);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new CacheIoException(CacheIoException.Reason.IO, "interrupted waiting for the fill of key " + key,
+                e);
+        }
+    }
+
+    /**
      * Removes a key's entry; its blocks are freed once no reader holds them.
      *
      * @param key the key.
      * @return true when there was an entry.
      */
     public boolean remove(final String key)
+    {
+        final boolean removed = removeKey(key);
+        if (removed)
+        {
+            removals.increment();
+        }
+        return removed;
+    }
+
+    private boolean removeKey(final String key)
     {
         checkLookupKey(key);
         ensureOpen();
@@ -540,8 +680,11 @@ public final class RawDiskCache implements AutoCloseable
         {
             return false;
         }
-        removals.increment();
         release(removed);
+        if (config.durability().mode() == Durability.Mode.ON_STORE)
+        {
+            journal.awaitDurable(removed.deathLsn());
+        }
         return true;
     }
 
@@ -569,7 +712,7 @@ public final class RawDiskCache implements AutoCloseable
         return new CacheStats(entries.get(), hits.get(), misses.get(), stores.get(), storeBytes.get(),
             storeFailures.get(), evictions.get(), expirations.get(), removals.get(), usedBlocks.get(),
             freeBlocks.get(), checksumFailures.get(), ioErrors.get(), checkpoints.get(), checkpointBlocks.get(),
-            recoveredEntries.get(), recoveryFailures.get());
+            recoveredEntries.get(), recoveryFailures.get(), purges.get());
     }
 
     /**

@@ -50,7 +50,9 @@ public enum CacheCounter
     /** Entries recovered when the cache was opened. */
     RECOVERED_ENTRIES("recovered entries"),
     /** Checkpoints or pointers found damaged when the cache was opened, and entries dropped by recovery. */
-    RECOVERY_FAILURES("recovery failures");
+    RECOVERY_FAILURES("recovery failures"),
+    /** Entries invalidated by the caller with purge. */
+    PURGES("purges");
 
     /** Type ids of rawcache counters start here, clear of Aeron's and Agrona's. */
     public static final int TYPE_ID_BASE = 0x7263_0000;

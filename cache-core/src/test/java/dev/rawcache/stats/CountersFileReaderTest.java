@@ -203,6 +203,7 @@ class CountersFileReaderTest
         values.put(CacheCounter.CHECKPOINT_BLOCKS, stats.checkpointBlocks());
         values.put(CacheCounter.RECOVERED_ENTRIES, stats.recoveredEntries());
         values.put(CacheCounter.RECOVERY_FAILURES, stats.recoveryFailures());
+        values.put(CacheCounter.PURGES, stats.purges());
         assertEquals(CacheCounter.values().length, values.size(), "every counter is mapped to a statistic");
         return values;
     }
