@@ -23,19 +23,15 @@ import dev.rawcache.stats.CacheCounter;
 import dev.rawcache.stats.CacheCounters;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.CRC32C;
 
 import org.agrona.concurrent.status.AtomicCounter;
 
@@ -90,8 +86,6 @@ public final class RawDiskCache implements AutoCloseable
     /** The longest key, in UTF-8 bytes. */
     public static final int MAX_KEY_BYTES = EntryHeaderDescriptor.MAX_KEY_BYTES;
 
-    private static final int SCRATCH_LIMIT = 256 * 1024;
-    private static final int VERIFY_CHUNK = 1 << 20;
     private static final int MAX_ALLOCATION_ROUNDS = 4;
 
     private final CacheConfig config;
@@ -105,7 +99,7 @@ public final class RawDiskCache implements AutoCloseable
     private final int mmapThreshold;
     private final long dataBlocks;
     private final long evictionBatch;
-    private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
+    private final EntryBytes bytes;
     /** Dead entries whose blocks wait for the journal record that ended them to be written. */
     private final java.util.ArrayList<Entry> quarantine = new java.util.ArrayList<>();
     /** Mapped views closed by their users whose blocks wait for the end of their grace period. */
@@ -155,6 +149,26 @@ public final class RawDiskCache implements AutoCloseable
         this.dataBlocks = superblock.dataBlockCount();
         this.evictionBatch = superblock.dataBlockCount() / 256;
         this.creationId = superblock.creationId();
+        this.bytes = new EntryBytes(file, creationId, new EntryBytes.Failures()
+        {
+            @Override
+            public CacheIoException fault(final InternalError error, final Entry entry)
+            {
+                return RawDiskCache.this.fault(error, entry);
+            }
+
+            @Override
+            public IllegalStateException closed()
+            {
+                return closedException();
+            }
+
+            @Override
+            public RuntimeException io(final String what, final IOException e)
+            {
+                return ioFailure(what, e);
+            }
+        });
         this.mmapThreshold = config.mmapThreshold();
         entries = counters.counter(CacheCounter.ENTRIES);
         hits = counters.counter(CacheCounter.HITS);
@@ -335,9 +349,7 @@ public final class RawDiskCache implements AutoCloseable
 
         final long now = config.clock().millis();
         final long expiresAt = ttl == null ? 0 : saturatedAdd(now, CacheConfig.toMillisSaturated(ttl));
-        final CRC32C crc = new CRC32C();
-        crc.update(value.duplicate());
-        final int valueCrc = (int)crc.getValue();
+        final int valueCrc = EntryBytes.crc(value);
         final long seq = sequence.incrementAndGet();
 
         journal.awaitCapacity();
@@ -354,7 +366,7 @@ public final class RawDiskCache implements AutoCloseable
             expiresAt, true);
         try
         {
-            writeEntry(extents, header, value.duplicate());
+            bytes.writeEntry(extents, header, value.duplicate());
         }
         catch (final IOException | RuntimeException | Error e)
         {
@@ -420,7 +432,7 @@ public final class RawDiskCache implements AutoCloseable
         try
         {
             final ByteBuffer value = entry.valueLength() < mmapThreshold || mapping == null ?
-                readPositional(entry) : copyFromMapping(entry);
+                bytes.readPositional(entry) : bytes.copyFromMapping(entry);
             return value == null ? dropCorrupt(entry) : hit(entry, value);
         }
         finally
@@ -449,7 +461,7 @@ public final class RawDiskCache implements AutoCloseable
         {
             if (entry.valueLength() < mmapThreshold || mapping == null)
             {
-                final ByteBuffer value = readPositional(entry);
+                final ByteBuffer value = bytes.readPositional(entry);
                 if (value == null)
                 {
                     return dropCorrupt(entry);
@@ -457,7 +469,7 @@ public final class RawDiskCache implements AutoCloseable
                 mmapSkipped.increment();
                 return hit(entry, CachedEntry.copied(key, value));
             }
-            if (!headerMatchesMapped(entry) || !entry.isVerified() && !verifyMapped(entry))
+            if (!bytes.headerMatchesMapped(entry) || !entry.isVerified() && !bytes.verifyMapped(entry))
             {
                 return dropCorrupt(entry);
             }
@@ -534,7 +546,7 @@ public final class RawDiskCache implements AutoCloseable
             final boolean intact;
             try
             {
-                intact = checkForTransfer(entry);
+                intact = bytes.checkForTransfer(entry);
             }
             catch (final IOException e)
             {
@@ -809,7 +821,7 @@ public final class RawDiskCache implements AutoCloseable
         final long start = System.nanoTime();
         final Entry[] all = index.snapshotInEvictionOrder();
         final AtomicLong checked = new AtomicLong();
-        final AtomicLong bytes = new AtomicLong();
+        final AtomicLong checkedBytes = new AtomicLong();
         final AtomicLong corrupt = new AtomicLong();
         final java.util.concurrent.ForkJoinTask<?> task = java.util.concurrent.ForkJoinPool.commonPool().submit(() ->
             java.util.Arrays.stream(all).parallel().forEach(entry ->
@@ -818,12 +830,12 @@ public final class RawDiskCache implements AutoCloseable
                 {
                     try
                     {
-                        if (!scrub(entry))
+                        if (!bytes.scrub(entry))
                         {
                             corrupt.incrementAndGet();
                             dropCorrupt(entry);
                         }
-                        bytes.addAndGet(entry.valueLength());
+                        checkedBytes.addAndGet(entry.valueLength());
                     }
                     finally
                     {
@@ -843,7 +855,7 @@ public final class RawDiskCache implements AutoCloseable
             {
                 if (listener != null)
                 {
-                    listener.progress(checked.get(), all.length, bytes.get(), corrupt.get());
+                    listener.progress(checked.get(), all.length, checkedBytes.get(), corrupt.get());
                 }
             }
             catch (final InterruptedException e)
@@ -861,9 +873,9 @@ public final class RawDiskCache implements AutoCloseable
         }
         if (listener != null)
         {
-            listener.progress(checked.get(), all.length, bytes.get(), corrupt.get());
+            listener.progress(checked.get(), all.length, checkedBytes.get(), corrupt.get());
         }
-        return new VerifyReport(checked.get(), bytes.get(), corrupt.get(),
+        return new VerifyReport(checked.get(), checkedBytes.get(), corrupt.get(),
             java.time.Duration.ofNanos(System.nanoTime() - start));
     }
 
@@ -1115,7 +1127,7 @@ public final class RawDiskCache implements AutoCloseable
             final long count = length < 0 ? size - offset : length;
             Checks.requireArgument(offset <= size && count <= size - offset,
                 "range offset %d, length %d runs past the %d bytes of key %s", offset, count, size, key);
-            if (!checkForTransfer(entry))
+            if (!bytes.checkForTransfer(entry))
             {
                 dropCorrupt(entry);
                 return -1;
@@ -1138,46 +1150,6 @@ public final class RawDiskCache implements AutoCloseable
         {
             release(entry);
         }
-    }
-
-    /**
-     * Checks one pinned entry's header and whole value, whatever its verified flag says.
-     *
-     * @return false when it is corrupt.
-     */
-    private boolean scrub(final Entry entry)
-    {
-        try
-        {
-            if (mapping != null)
-            {
-                return headerMatchesMapped(entry) && verifyMapped(entry);
-            }
-            final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
-            file.read(entry.extents(), 0, header);
-            return EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
-                entry.valueLength(), creationId) && verifyPositional(entry);
-        }
-        catch (final IOException e)
-        {
-            throw ioFailure("verify of key " + entry.key(), e);
-        }
-    }
-
-    private boolean checkForTransfer(final Entry entry) throws IOException
-    {
-        if (mapping != null)
-        {
-            return headerMatchesMapped(entry) && (entry.isVerified() || verifyMapped(entry));
-        }
-        final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
-        file.read(entry.extents(), 0, header);
-        if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
-            entry.valueLength(), creationId))
-        {
-            return false;
-        }
-        return entry.isVerified() || verifyPositional(entry);
     }
 
     private Entry acquire(final String key)
@@ -1415,243 +1387,9 @@ public final class RawDiskCache implements AutoCloseable
         }
     }
 
-    private void writeEntry(final ExtentList extents, final ByteBuffer header, final ByteBuffer value)
-        throws IOException
-    {
-        final long total = (long)header.remaining() + value.remaining();
-        if (total <= SCRATCH_LIMIT)
-        {
-            final ByteBuffer buffer = scratch((int)total);
-            buffer.put(header).put(value).flip();
-            file.write(extents, 0, buffer);
-            return;
-        }
-        long offset = header.remaining();
-        file.write(extents, 0, header);
-        if (value.isDirect())
-        {
-            file.write(extents, offset, value);
-            return;
-        }
-        // A heap buffer handed to the channel makes the JDK copy it through a temporary direct buffer of its full
-        // size, cached per thread: go through the bounded scratch buffer instead.
-        final ByteBuffer buffer = scratch(SCRATCH_LIMIT);
-        while (value.hasRemaining())
-        {
-            final int n = Math.min(SCRATCH_LIMIT, value.remaining());
-            buffer.clear().put(value.slice(value.position(), n)).flip();
-            value.position(value.position() + n);
-            file.write(extents, offset, buffer);
-            offset += n;
-        }
-    }
-
-    private void readValueInChunks(final Entry entry, final byte[] value) throws IOException
-    {
-        final ByteBuffer buffer = scratch(SCRATCH_LIMIT);
-        int at = 0;
-        while (at < value.length)
-        {
-            final int n = Math.min(SCRATCH_LIMIT, value.length - at);
-            buffer.clear().limit(n);
-            file.read(entry.extents(), entry.headerLength() + (long)at, buffer);
-            buffer.flip().get(value, at, n);
-            at += n;
-        }
-    }
-
-    private ByteBuffer readPositional(final Entry entry)
-    {
-        final int headerLength = entry.headerLength();
-        final long valueLength = entry.valueLength();
-        Checks.requireState(valueLength <= Integer.MAX_VALUE - 16,
-            "value of key %s is %d bytes, too large for one heap buffer; use lookupZeroCopy or transferTo",
-            entry.key(), valueLength);
-        final long total = headerLength + valueLength;
-        try
-        {
-            final byte[] value = new byte[(int)valueLength];
-            final ByteBuffer header;
-            if (total <= SCRATCH_LIMIT)
-            {
-                final ByteBuffer buffer = scratch((int)total);
-                buffer.limit((int)total);
-                file.read(entry.extents(), 0, buffer);
-                buffer.flip();
-                header = buffer.slice(0, headerLength);
-                final ByteBuffer valueBytes = buffer.slice(headerLength, (int)valueLength);
-                if (!EntryHeader.matches(header, entry.keyBytes(), entry.sequence(), headerLength, valueLength, creationId) ||
-                    crc(valueBytes) != entry.valueCrc())
-                {
-                    return null;
-                }
-                valueBytes.get(value);
-            }
-            else
-            {
-                header = ByteBuffer.allocate(headerLength);
-                file.read(entry.extents(), 0, header);
-                readValueInChunks(entry, value);
-                if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength,
-                    creationId) ||
-                    crc(ByteBuffer.wrap(value)) != entry.valueCrc())
-                {
-                    return null;
-                }
-            }
-            entry.markVerified();
-            return ByteBuffer.wrap(value);
-        }
-        catch (final IOException e)
-        {
-            throw ioFailure("read of key " + entry.key(), e);
-        }
-    }
-
-    private ByteBuffer copyFromMapping(final Entry entry)
-    {
-        final long valueLength = entry.valueLength();
-        Checks.requireState(valueLength <= Integer.MAX_VALUE - 16,
-            "value of key %s is %d bytes, too large for one heap buffer; use lookupZeroCopy or transferTo",
-            entry.key(), valueLength);
-        if (!headerMatchesMapped(entry))
-        {
-            return null;
-        }
-        final byte[] value = new byte[(int)valueLength];
-        final long[][] pieces = file.pieces(entry.extents(), entry.headerLength(), valueLength);
-        final MemorySegment whole = mapping.segment();
-        try
-        {
-            int at = 0;
-            for (int i = 0; i < pieces[0].length; i++)
-            {
-                MemorySegment.copy(whole, ValueLayout.JAVA_BYTE, pieces[0][i], value, at, (int)pieces[1][i]);
-                at += (int)pieces[1][i];
-            }
-        }
-        catch (final InternalError e)
-        {
-            throw fault(e, entry);
-        }
-        catch (final IllegalStateException e)
-        {
-            throw closedException();
-        }
-        if (!entry.isVerified())
-        {
-            if (crc(ByteBuffer.wrap(value)) != entry.valueCrc())
-            {
-                return null;
-            }
-            entry.markVerified();
-        }
-        return ByteBuffer.wrap(value);
-    }
-
-    private boolean headerMatchesMapped(final Entry entry)
-    {
-        final int headerLength = entry.headerLength();
-        final long[][] pieces = file.pieces(entry.extents(), 0, headerLength);
-        final byte[] header = new byte[headerLength];
-        try
-        {
-            int at = 0;
-            for (int i = 0; i < pieces[0].length; i++)
-            {
-                MemorySegment.copy(mapping.segment(), ValueLayout.JAVA_BYTE, pieces[0][i], header, at,
-                    (int)pieces[1][i]);
-                at += (int)pieces[1][i];
-            }
-        }
-        catch (final InternalError e)
-        {
-            throw fault(e, entry);
-        }
-        catch (final IllegalStateException e)
-        {
-            throw closedException();
-        }
-        return EntryHeader.matches(ByteBuffer.wrap(header), entry.keyBytes(), entry.sequence(), headerLength,
-            entry.valueLength(), creationId);
-    }
-
-    private boolean verifyMapped(final Entry entry)
-    {
-        final long[][] pieces = file.pieces(entry.extents(), entry.headerLength(), entry.valueLength());
-        final CRC32C crc = new CRC32C();
-        try
-        {
-            for (int i = 0; i < pieces[0].length; i++)
-            {
-                long offset = 0;
-                while (offset < pieces[1][i])
-                {
-                    final long n = Math.min(Integer.MAX_VALUE, pieces[1][i] - offset);
-                    crc.update(mapping.segment().asSlice(pieces[0][i] + offset, n).asByteBuffer());
-                    offset += n;
-                }
-            }
-        }
-        catch (final InternalError e)
-        {
-            throw fault(e, entry);
-        }
-        catch (final IllegalStateException e)
-        {
-            throw closedException();
-        }
-        if ((int)crc.getValue() != entry.valueCrc())
-        {
-            return false;
-        }
-        entry.markVerified();
-        return true;
-    }
-
-    private boolean verifyPositional(final Entry entry) throws IOException
-    {
-        final CRC32C crc = new CRC32C();
-        final ByteBuffer chunk = ByteBuffer.allocateDirect((int)Math.min(VERIFY_CHUNK, Math.max(1,
-            entry.valueLength())));
-        long offset = 0;
-        while (offset < entry.valueLength())
-        {
-            chunk.clear().limit((int)Math.min(chunk.capacity(), entry.valueLength() - offset));
-            file.read(entry.extents(), entry.headerLength() + offset, chunk);
-            crc.update(chunk.flip());
-            offset += chunk.limit();
-        }
-        if ((int)crc.getValue() != entry.valueCrc())
-        {
-            return false;
-        }
-        entry.markVerified();
-        return true;
-    }
-
-    private ByteBuffer scratch(final int length)
-    {
-        ByteBuffer buffer = scratch.get();
-        if (buffer == null || buffer.capacity() < length)
-        {
-            buffer = ByteBuffer.allocateDirect(Math.max(length, Math.min(SCRATCH_LIMIT,
-                Math.max(64 * 1024, Integer.highestOneBit(Math.max(1, length - 1)) << 1))));
-            scratch.set(buffer);
-        }
-        return buffer.clear().limit(length);
-    }
-
     private long blocksFor(final long bytes)
     {
         return (bytes + blockSize - 1) / blockSize;
-    }
-
-    private static int crc(final ByteBuffer bytes)
-    {
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes.duplicate());
-        return (int)crc.getValue();
     }
 
     private static void checkLookupKey(final String key)
