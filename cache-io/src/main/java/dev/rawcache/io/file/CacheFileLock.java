@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Makes sure one cache file is open for writing by one cache only, across processes and within one.
@@ -35,7 +36,7 @@ public final class CacheFileLock implements AutoCloseable
     private final Path lockFile;
     private final FileChannel channel;
     private final FileLock lock;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private CacheFileLock(final Path cacheFile, final Path lockFile, final FileChannel channel, final FileLock lock)
     {
@@ -163,17 +164,9 @@ public final class CacheFileLock implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        if (!closed.compareAndSet(false, true))
         {
             return;
-        }
-        synchronized (this)
-        {
-            if (closed)
-            {
-                return;
-            }
-            closed = true;
         }
         try
         {
