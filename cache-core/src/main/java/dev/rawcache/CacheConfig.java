@@ -49,6 +49,7 @@ public final class CacheConfig
     private final InstantSource clock;
     private final Durability durability;
     private final long journalBytes;
+    private final long maxObjectBytes;
 
     private CacheConfig(final Builder builder)
     {
@@ -64,6 +65,17 @@ public final class CacheConfig
         this.clock = builder.clock;
         this.durability = builder.durability;
         this.journalBytes = builder.journalBytes;
+        this.maxObjectBytes = builder.maxObjectBytes;
+    }
+
+    /**
+     * The largest body a streaming writer accepts; larger ones fail as soon as they pass it.
+     *
+     * @return bytes; by default no limit but what the cache can hold.
+     */
+    public long maxObjectBytes()
+    {
+        return maxObjectBytes;
     }
 
     /**
@@ -259,6 +271,7 @@ public final class CacheConfig
         private InstantSource clock = InstantSource.system();
         private Durability durability = DEFAULT_DURABILITY;
         private long journalBytes;
+        private long maxObjectBytes = Long.MAX_VALUE;
 
         private Builder(final Path path)
         {
@@ -367,6 +380,19 @@ public final class CacheConfig
         public Builder clock(final InstantSource clock)
         {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The largest body a streaming writer accepts.
+         *
+         * @param maxObjectBytes at least 1; default no limit but what the cache can hold.
+         * @return this builder.
+         */
+        public Builder maxObjectBytes(final long maxObjectBytes)
+        {
+            Checks.requireArgument(maxObjectBytes > 0, "maximum object size %d must be positive", maxObjectBytes);
+            this.maxObjectBytes = maxObjectBytes;
             return this;
         }
 

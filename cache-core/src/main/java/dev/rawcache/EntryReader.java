@@ -36,12 +36,12 @@ public final class EntryReader implements AutoCloseable
 
         long transferTo(long valueOffset, long length, WritableByteChannel target) throws IOException;
 
+        ByteBuffer metadata() throws IOException;
+
         RuntimeException failure(String what, IOException e);
 
         void release();
     }
-
-    private static final ByteBuffer NO_METADATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private final String key;
     private final long size;
@@ -49,6 +49,7 @@ public final class EntryReader implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
     private long position;
     private long end;
+    private ByteBuffer metadata;
 
     EntryReader(final String key, final long size, final Source source)
     {
@@ -69,14 +70,27 @@ public final class EntryReader implements AutoCloseable
     }
 
     /**
-     * The entry's metadata (such as the stored response headers). Entries stored with
-     * {@link RawDiskCache#store(String, ByteBuffer)} carry none.
+     * The entry's metadata (such as the stored response headers), read from its header on first call. Entries
+     * stored without metadata have none.
      *
      * @return a read-only buffer, empty when there is no metadata.
+     * @throws CacheIoException with reason {@code IO} when the read fails.
      */
     public ByteBuffer metadata()
     {
-        return NO_METADATA.duplicate();
+        ensureOpen();
+        if (metadata == null)
+        {
+            try
+            {
+                metadata = source.metadata();
+            }
+            catch (final IOException e)
+            {
+                throw source.failure("metadata read of key " + key, e);
+            }
+        }
+        return metadata.duplicate();
     }
 
     /**

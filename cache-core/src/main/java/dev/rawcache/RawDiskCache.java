@@ -85,6 +85,10 @@ public final class RawDiskCache implements AutoCloseable
 {
     /** The longest key, in UTF-8 bytes. */
     public static final int MAX_KEY_BYTES = EntryHeaderDescriptor.MAX_KEY_BYTES;
+    /** The largest metadata blob, in bytes. */
+    public static final int MAX_METADATA_BYTES = EntryHeaderDescriptor.MAX_METADATA_BYTES;
+
+    private static final ByteBuffer EMPTY_METADATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private static final int MAX_ALLOCATION_ROUNDS = 4;
 
@@ -336,32 +340,46 @@ public final class RawDiskCache implements AutoCloseable
      */
     public void store(final String key, final ByteBuffer value, final Duration ttl)
     {
+        store(key, value, EMPTY_METADATA, ttl);
+    }
+
+    /**
+     * Stores a value with a metadata blob (such as the serialized response headers) and a time to live, replacing
+     * any entry the key had. The metadata lives in the entry's header on disk, under its checksum; readers get it
+     * from {@link EntryReader#metadata()}.
+     *
+     * @param key      the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
+     * @param value    the bytes from position to limit; the buffer's position is not changed.
+     * @param metadata the metadata from position to limit, at most {@link #MAX_METADATA_BYTES}; not changed.
+     * @param ttl      how long the entry stays fresh, at least 1 ms; null for no expiry.
+     * @throws IllegalArgumentException for a bad key, TTL or metadata, or a value larger than the cache can hold.
+     * @throws CacheIoException         as {@link #store(String, ByteBuffer)}.
+     */
+    public void store(final String key, final ByteBuffer value, final ByteBuffer metadata, final Duration ttl)
+    {
         final byte[] keyBytes = checkKey(key);
         Checks.requireArgument(value != null, "value for key %s must not be null", key);
+        checkMetadata(key, metadata);
         Checks.requireArgument(ttl == null || ttl.compareTo(CacheConfig.MIN_TTL) >= 0,
             "TTL %s for key %s must be at least 1 ms", ttl, key);
         ensureOpen();
         final long valueLength = value.remaining();
-        final long minBlocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes.length, 1) + valueLength);
+        final int metadataLength = metadata.remaining();
+        final long minBlocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes.length, 1, metadataLength) +
+            valueLength);
         Checks.requireArgument(minBlocks <= dataBlocks,
             "value of %d bytes for key %s needs %d blocks of %d bytes with its header; the cache holds %d data " +
             "blocks (capacity %d bytes)", valueLength, key, minBlocks, blockSize, dataBlocks, config.capacityBytes());
 
         final long now = config.clock().millis();
-        final long expiresAt = ttl == null ? 0 : saturatedAdd(now, CacheConfig.toMillisSaturated(ttl));
+        final long expiresAt = expiresAt(now, ttl);
         final int valueCrc = EntryBytes.crc(value);
         final long seq = sequence.incrementAndGet();
 
-        journal.awaitCapacity();
-        if (mapping != null && pendingViewReleases.get() > 0)
-        {
-            // Outside the index lock: at most one handshake per grace period, so closed views' blocks come back
-            // within a few milliseconds even when no new view arrives to end the period.
-            mapping.reclaimIfStale();
-        }
-        final ExtentList extents = allocateFor(key, keyBytes.length, valueLength, now);
+        beforeAllocation();
+        final ExtentList extents = allocateFor(key, keyBytes.length, metadataLength, valueLength, now);
         final ByteBuffer header = EntryHeader.encode(keyBytes, extents, valueLength, seq, now, expiresAt, valueCrc,
-            creationId);
+            creationId, metadata, 0);
         final Entry entry = new Entry(key, keyBytes, seq, extents, header.remaining(), valueLength, valueCrc, now,
             expiresAt, true);
         try
@@ -374,7 +392,17 @@ public final class RawDiskCache implements AutoCloseable
             storeFailures.increment();
             throw e instanceof IOException io ? ioFailure("store of key " + key, io) : rethrow(e);
         }
+        publish(entry);
+    }
 
+    /**
+     * Makes a written entry visible, replacing the key's old one, and waits for durability if the mode says so.
+     * On failure the entry's blocks are freed and nothing is visible.
+     */
+    private void publish(final Entry entry)
+    {
+        final ExtentList extents = entry.extents();
+        final long valueLength = entry.valueLength();
         final Entry old;
         final long lsn;
         index.lock();
@@ -412,6 +440,26 @@ public final class RawDiskCache implements AutoCloseable
         {
             journal.awaitDurable(lsn);
         }
+    }
+
+    /**
+     * Opens a streaming write of a key's value, for a proxy's miss path: write the body chunk by chunk, then commit.
+     *
+     * @param key      the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
+     * @param metadata the metadata (such as the response headers) from position to limit, at most
+     *                 {@link #MAX_METADATA_BYTES}; copied, not changed.
+     * @param options  the declared length, if known, and the TTL.
+     * @return the writer; close it (a writer closed without commit aborts).
+     * @throws IllegalArgumentException for a bad key or metadata, or a declared length the cache cannot hold.
+     * @throws CacheIoException         {@code NO_SPACE} when no room can be made for a declared length.
+     */
+    public EntryWriter openWriter(final String key, final ByteBuffer metadata, final WriteOptions options)
+    {
+        final byte[] keyBytes = checkKey(key);
+        checkMetadata(key, metadata);
+        Checks.requireArgument(options != null, "write options for key %s must not be null", key);
+        ensureOpen();
+        return new Writer(key, keyBytes, metadata, options);
     }
 
     /**
@@ -573,6 +621,15 @@ public final class RawDiskCache implements AutoCloseable
                     sendfileTransfers.increment();
                     sendfileBytes.getAndAdd(sent);
                     return sent;
+                }
+
+                @Override
+                public ByteBuffer metadata() throws IOException
+                {
+                    final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
+                    file.read(entry.extents(), 0, header);
+                    final ByteBuffer metadata = EntryHeader.metadata(header.flip());
+                    return ByteBuffer.allocate(metadata.remaining()).put(metadata).flip().asReadOnlyBuffer();
                 }
 
                 @Override
@@ -1063,6 +1120,165 @@ public final class RawDiskCache implements AutoCloseable
     }
 
     /**
+     * A streaming write. Blocks come from the allocator as the body grows; the header, which lists them, is written
+     * last, at commit, into room reserved at the start of the first block (for the most extents when the length is
+     * unknown, so the value's offset never has to move).
+     */
+    private final class Writer implements EntryWriter
+    {
+        private final String key;
+        private final byte[] keyBytes;
+        private final ByteBuffer metadata;
+        private final long declared;
+        private final Duration ttl;
+        private final long maxBytes;
+        private final int reservedHeader;
+        private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        private ExtentList extents = ExtentList.empty();
+        private long written;
+        private boolean open = true;
+
+        Writer(final String key, final byte[] keyBytes, final ByteBuffer metadata, final WriteOptions options)
+        {
+            this.key = key;
+            this.keyBytes = keyBytes;
+            this.metadata = ByteBuffer.allocate(metadata.remaining()).put(metadata.duplicate()).flip()
+                .asReadOnlyBuffer();
+            this.declared = options.declaredLength();
+            this.ttl = options.ttl() != null ? options.ttl() : config.defaultTtl();
+            final int metadataLength = this.metadata.remaining();
+            final long fits = dataBlocks * blockSize -
+                EntryHeaderDescriptor.headerLength(keyBytes.length, 1, metadataLength);
+            this.maxBytes = Math.min(config.maxObjectBytes(), fits);
+            if (declared >= 0)
+            {
+                Checks.requireArgument(declared <= maxBytes, "declared length %d of key %s exceeds the maximum " +
+                    "object size of %d bytes", declared, key, maxBytes);
+                beforeAllocation();
+                extents = allocateFor(key, keyBytes.length, metadataLength, declared, config.clock().millis());
+                reservedHeader = EntryHeaderDescriptor.headerLength(keyBytes.length, extents.size(), metadataLength);
+            }
+            else
+            {
+                reservedHeader = EntryHeaderDescriptor.headerLength(keyBytes.length, EntryHeaderDescriptor.MAX_EXTENTS,
+                    metadataLength);
+            }
+        }
+
+        @Override
+        public String key()
+        {
+            return key;
+        }
+
+        @Override
+        public void write(final ByteBuffer chunk)
+        {
+            Checks.requireState(open, "writer of key %s is no longer open", key);
+            final int n = chunk.remaining();
+            Checks.requireArgument(declared < 0 || written + n <= declared, "chunk of %d bytes would take the body of " +
+                "key %s to %d bytes, past its declared length of %d", n, key, written + n, declared);
+            Checks.requireArgument(written + n <= maxBytes, "chunk of %d bytes would take the body of key %s to %d " +
+                "bytes, past the maximum object size of %d bytes", n, key, written + n, maxBytes);
+            ensureRoom(written + n);
+            crc.update(chunk.duplicate());
+            try
+            {
+                file.write(extents, reservedHeader + written, chunk.duplicate());
+            }
+            catch (final IOException e)
+            {
+                throw ioFailure("write of key " + key, e);
+            }
+            chunk.position(chunk.limit());
+            written += n;
+        }
+
+        @Override
+        public long written()
+        {
+            return written;
+        }
+
+        @Override
+        public void commit()
+        {
+            Checks.requireState(open, "writer of key %s is no longer open", key);
+            Checks.requireState(declared < 0 || written == declared, "body of key %s is %d bytes, short of its " +
+                "declared length of %d; write the rest or abort", key, written, declared);
+            ensureRoom(written);
+            final long needed = blocksFor(reservedHeader + written);
+            final ExtentList spare = extents.tail(needed);
+            extents = extents.head(needed);
+            if (spare.size() > 0)
+            {
+                freeExtents(spare);
+            }
+            final long now = config.clock().millis();
+            final long seq = sequence.incrementAndGet();
+            final int valueCrc = (int)crc.getValue();
+            final ByteBuffer header = EntryHeader.encode(keyBytes, extents, written, seq, now, expiresAt(now, ttl),
+                valueCrc, creationId, metadata, reservedHeader);
+            open = false;
+            try
+            {
+                file.write(extents, 0, header);
+            }
+            catch (final IOException e)
+            {
+                freeExtents(extents);
+                throw ioFailure("commit of key " + key, e);
+            }
+            publish(new Entry(key, keyBytes, seq, extents, reservedHeader, written, valueCrc, now, expiresAt(now, ttl),
+                true));
+        }
+
+        @Override
+        public void abort()
+        {
+            if (open)
+            {
+                open = false;
+                if (extents.size() > 0)
+                {
+                    freeExtents(extents);
+                }
+                extents = ExtentList.empty();
+            }
+        }
+
+        @Override
+        public boolean isOpen()
+        {
+            return open;
+        }
+
+        @Override
+        public void close()
+        {
+            abort();
+        }
+
+        /** Takes more blocks, doubling, until the header and {@code bodyBytes} fit. */
+        private void ensureRoom(final long bodyBytes)
+        {
+            final long neededBlocks = blocksFor(reservedHeader + bodyBytes);
+            if (neededBlocks <= extents.blockCount())
+            {
+                return;
+            }
+            final long ceiling = blocksFor(reservedHeader + maxBytes);
+            final long more = Math.min(ceiling - extents.blockCount(),
+                Math.max(neededBlocks - extents.blockCount(), Math.max(16, extents.blockCount())));
+            final int extentsLeft = EntryHeaderDescriptor.MAX_EXTENTS - extents.size();
+            Checks.requireState(extentsLeft > 0, "body of key %s is scattered over %d extents, the most an entry may " +
+                "have", key, extents.size());
+            beforeAllocation();
+            extents = extents.concat(allocateEvicting(key, more, config.clock().millis(), extentsLeft));
+        }
+    }
+
+    /**
      * The cache as the checkpointer sees it.
      */
     private final class Host implements CheckpointHost
@@ -1290,14 +1506,17 @@ public final class RawDiskCache implements AutoCloseable
         freeBlocks.getAndAdd(extents.blockCount());
     }
 
-    private ExtentList allocateFor(final String key, final int keyBytes, final long valueLength, final long now)
+    private ExtentList allocateFor(final String key, final int keyBytes, final int metadataBytes,
+                                   final long valueLength, final long now)
     {
         int assumedExtents = 1;
         for (int round = 0; ; round++)
         {
-            final long blocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes, assumedExtents) + valueLength);
+            final long blocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes, assumedExtents, metadataBytes) +
+                valueLength);
             final ExtentList extents = allocateEvicting(key, blocks, now, EntryHeaderDescriptor.MAX_EXTENTS);
-            final long needed = EntryHeaderDescriptor.headerLength(keyBytes, extents.size()) + valueLength;
+            final long needed = EntryHeaderDescriptor.headerLength(keyBytes, extents.size(), metadataBytes) +
+                valueLength;
             if (needed <= extents.blockCount() * blockSize)
             {
                 return extents;
@@ -1390,6 +1609,31 @@ public final class RawDiskCache implements AutoCloseable
     private long blocksFor(final long bytes)
     {
         return (bytes + blockSize - 1) / blockSize;
+    }
+
+    private static void checkMetadata(final String key, final ByteBuffer metadata)
+    {
+        Checks.requireArgument(metadata != null, "metadata for key %s must not be null (pass an empty buffer)", key);
+        Checks.requireArgument(metadata.remaining() <= MAX_METADATA_BYTES,
+            "metadata of %d bytes for key %s is too large: the limit is %d bytes", metadata.remaining(), key,
+            MAX_METADATA_BYTES);
+    }
+
+    private long expiresAt(final long now, final Duration ttl)
+    {
+        return ttl == null ? 0 : saturatedAdd(now, CacheConfig.toMillisSaturated(ttl));
+    }
+
+    /** What every allocation for a new entry does first, outside the index lock. */
+    private void beforeAllocation()
+    {
+        journal.awaitCapacity();
+        if (mapping != null && pendingViewReleases.get() > 0)
+        {
+            // At most one handshake per grace period, so closed views' blocks come back within a few milliseconds
+            // even when no new view arrives to end the period.
+            mapping.reclaimIfStale();
+        }
     }
 
     private static void checkLookupKey(final String key)

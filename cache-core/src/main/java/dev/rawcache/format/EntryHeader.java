@@ -36,7 +36,33 @@ public final class EntryHeader
                                     final long sequence, final long createdAtMillis, final long expiresAtMillis,
                                     final int valueCrc, final long creationId)
     {
-        final int headerLength = headerLength(key.length, extents.size());
+        return encode(key, extents, valueLength, sequence, createdAtMillis, expiresAtMillis, valueCrc, creationId,
+            ByteBuffer.allocate(0), 0);
+    }
+
+    /**
+     * Encodes a header with a metadata blob, padded to at least {@code reservedLength}.
+     *
+     * @param key             the key's UTF-8 bytes.
+     * @param extents         where the entry lives.
+     * @param valueLength     the value's length.
+     * @param sequence        the store's unique sequence.
+     * @param createdAtMillis when it was stored.
+     * @param expiresAtMillis when it expires, 0 for never.
+     * @param valueCrc        CRC32C of the value.
+     * @param creationId      the cache file's creation id, which seeds the header CRC.
+     * @param metadata        the metadata, from position to limit (not consumed).
+     * @param reservedLength  the header length to use if larger than needed (a streaming writer's reservation), a
+     *                        multiple of 8; 0 for exactly what is needed.
+     * @return a heap buffer of the header's length, position 0.
+     */
+    public static ByteBuffer encode(final byte[] key, final ExtentList extents, final long valueLength,
+                                    final long sequence, final long createdAtMillis, final long expiresAtMillis,
+                                    final int valueCrc, final long creationId, final ByteBuffer metadata,
+                                    final int reservedLength)
+    {
+        final int metadataLength = metadata.remaining();
+        final int headerLength = Math.max(reservedLength, headerLength(key.length, extents.size(), metadataLength));
         final ByteBuffer b = ByteBuffer.allocate(headerLength).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC_OFFSET, MAGIC)
             .putShort(VERSION_OFFSET, VERSION)
@@ -49,7 +75,7 @@ public final class EntryHeader
             .putLong(EXPIRES_AT_OFFSET, expiresAtMillis)
             .putInt(VALUE_CRC_OFFSET, valueCrc)
             .putInt(EXTENT_COUNT_OFFSET, extents.size())
-            .putInt(METADATA_LENGTH_OFFSET, 0);
+            .putInt(METADATA_LENGTH_OFFSET, metadataLength);
         int offset = EXTENTS_OFFSET;
         for (int i = 0; i < extents.size(); i++)
         {
@@ -57,8 +83,22 @@ public final class EntryHeader
             offset += EXTENT_LENGTH;
         }
         b.put(offset, key);
+        b.put(offset + key.length, metadata.duplicate(), metadata.position(), metadataLength);
         b.putInt(HEADER_CRC_OFFSET, headerCrc(b, headerLength, creationId));
         return b;
+    }
+
+    /**
+     * The metadata blob of a header already checked by {@link #matches}.
+     *
+     * @param header the header bytes from position 0.
+     * @return a slice holding the metadata (empty when there is none).
+     */
+    public static ByteBuffer metadata(final ByteBuffer header)
+    {
+        final ByteBuffer b = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        final int keyEnd = EXTENTS_OFFSET + b.getInt(EXTENT_COUNT_OFFSET) * EXTENT_LENGTH + b.getInt(KEY_LENGTH_OFFSET);
+        return b.slice(keyEnd, b.getInt(METADATA_LENGTH_OFFSET));
     }
 
     /**
@@ -92,7 +132,9 @@ public final class EntryHeader
             return false;
         }
         final int keyOffset = EXTENTS_OFFSET + extentCount * EXTENT_LENGTH;
-        return keyOffset + key.length <= headerLength &&
+        final int metadataLength = b.getInt(METADATA_LENGTH_OFFSET);
+        return metadataLength >= 0 && metadataLength <= MAX_METADATA_BYTES &&
+            keyOffset + key.length + metadataLength <= headerLength &&
             b.slice(keyOffset, key.length).mismatch(ByteBuffer.wrap(key)) == -1;
     }
 
@@ -115,7 +157,9 @@ public final class EntryHeader
         final int keyLength = b.getInt(KEY_LENGTH_OFFSET);
         if (headerLength < EXTENTS_OFFSET || headerLength > b.limit() || extentCount < 1 || extentCount > MAX_EXTENTS ||
             keyLength < 1 || keyLength > MAX_KEY_BYTES ||
-            EXTENTS_OFFSET + extentCount * EXTENT_LENGTH + keyLength > headerLength ||
+            b.getInt(METADATA_LENGTH_OFFSET) < 0 || b.getInt(METADATA_LENGTH_OFFSET) > MAX_METADATA_BYTES ||
+            EXTENTS_OFFSET + extentCount * EXTENT_LENGTH + keyLength + b.getInt(METADATA_LENGTH_OFFSET) >
+                headerLength ||
             b.getInt(HEADER_CRC_OFFSET) != headerCrc(b, headerLength, creationId))
         {
             return null;

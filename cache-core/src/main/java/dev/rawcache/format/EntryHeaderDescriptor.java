@@ -27,15 +27,19 @@ package dev.rawcache.format;
  *  +---------------------------------------------------------------+
  *  |                     Extent Count (32)                         |
  *  +---------------------------------------------------------------+
- *  |                 Metadata Length (32), 0 in v1                 |
+ *  |                    Metadata Length (32)                       |
  *  +---------------------------------------------------------------+
  *  |          CRC32C of the header, this field as zero (32)        |
  *  +---------------------------------------------------------------+
  *  |     Extents: Extent Count x (First Block (32), Count (32))    |
  *  +---------------------------------------------------------------+
- *  |                   Key bytes, zero padded to 8                 |
+ *  |                           Key bytes                           |
+ *  +---------------------------------------------------------------+
+ *  |     Metadata bytes, then zeros up to Header Length (8-aligned)  |
  *  +---------------------------------------------------------------+
  * </pre>
+ * A streaming writer that does not know its extent list in advance reserves room for the most extents, so its
+ * header may end in more zeros; {@code Header Length} says where the value starts either way.
  * The extents come before the key so that the first block of an entry always holds the whole extent list (at most
  * {@link #MAX_EXTENTS} of them), which is what a scan needs to find the rest of the entry.
  */
@@ -49,6 +53,8 @@ public final class EntryHeaderDescriptor
     public static final int MAX_EXTENTS = 256;
     /** The longest key, in UTF-8 bytes. */
     public static final int MAX_KEY_BYTES = 2048;
+    /** The largest metadata blob (such as serialized response headers). */
+    public static final int MAX_METADATA_BYTES = 64 * 1024;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
@@ -94,7 +100,20 @@ public final class EntryHeaderDescriptor
      */
     public static int headerLength(final int keyBytes, final int extentCount)
     {
-        return align8(EXTENTS_OFFSET + extentCount * EXTENT_LENGTH + keyBytes);
+        return headerLength(keyBytes, extentCount, 0);
+    }
+
+    /**
+     * The header length for a key, extent count and metadata length, padded to 8 bytes.
+     *
+     * @param keyBytes      UTF-8 length of the key.
+     * @param extentCount   how many extents.
+     * @param metadataBytes length of the metadata.
+     * @return the header length in bytes.
+     */
+    public static int headerLength(final int keyBytes, final int extentCount, final int metadataBytes)
+    {
+        return align8(EXTENTS_OFFSET + extentCount * EXTENT_LENGTH + keyBytes + metadataBytes);
     }
 
     /**
@@ -104,7 +123,7 @@ public final class EntryHeaderDescriptor
      */
     public static int maxHeaderLength()
     {
-        return headerLength(MAX_KEY_BYTES, MAX_EXTENTS);
+        return headerLength(MAX_KEY_BYTES, MAX_EXTENTS, MAX_METADATA_BYTES);
     }
 
     private static int align8(final int value)

@@ -325,6 +325,30 @@ public final class Recovery
         return !bits.get(from, to).isEmpty();
     }
 
+    private ExtentList extentsInFirstBlock(final ByteBuffer block, final int headerLength, final int maxHeader)
+    {
+        final int count = block.getInt(EntryHeaderDescriptor.EXTENT_COUNT_OFFSET);
+        if (headerLength > maxHeader || count < 1 || count > EntryHeaderDescriptor.MAX_EXTENTS ||
+            EntryHeaderDescriptor.EXTENTS_OFFSET + count * EntryHeaderDescriptor.EXTENT_LENGTH > block.limit())
+        {
+            return null;
+        }
+        final long[] packed = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            final int at = EntryHeaderDescriptor.EXTENTS_OFFSET + i * EntryHeaderDescriptor.EXTENT_LENGTH;
+            final long first = Integer.toUnsignedLong(block.getInt(at));
+            final long blocks = Integer.toUnsignedLong(block.getInt(at + Integer.BYTES));
+            if (blocks == 0 || first > ExtentList.MAX_BLOCK_INDEX || blocks > ExtentList.MAX_BLOCK_INDEX)
+            {
+                return null;
+            }
+            packed[i] = ExtentList.pack(first, blocks);
+        }
+        final ExtentList extents = ExtentList.ofPacked(packed);
+        return inDataRegion(extents) ? extents : null;
+    }
+
     private boolean inDataRegion(final ExtentList extents)
     {
         final long start = superblock.dataStartBlock();
@@ -348,15 +372,40 @@ public final class Recovery
     {
         final long start = superblock.dataStartBlock();
         final long end = start + superblock.dataBlockCount();
-        final int headerBytes = Math.min(EntryHeaderDescriptor.maxHeaderLength(), 64 * 1024);
+        final int headerBytes = EntryHeaderDescriptor.maxHeaderLength();
         final ByteBuffer block = ByteBuffer.allocateDirect(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
         final LinkedHashMap<String, Entry> found = new LinkedHashMap<>();
         long maxSequence = 0;
         for (long b = start; b < end; b++)
         {
-            block.clear().limit((int)Math.min(headerBytes, (end - b) * blockSize));
+            // One block first; the rest of a header only when the block starts with one that says it is longer.
+            block.clear().limit(blockSize);
             file.readAt(b * blockSize, block);
             block.flip();
+            if (block.getInt(EntryHeaderDescriptor.MAGIC_OFFSET) != EntryHeaderDescriptor.MAGIC)
+            {
+                continue;
+            }
+            final int headerLength = block.getInt(EntryHeaderDescriptor.HEADER_LENGTH_OFFSET);
+            if (headerLength > blockSize)
+            {
+                // The header goes on into the entry's next extents, which the first block lists.
+                final ExtentList extents = extentsInFirstBlock(block, headerLength, headerBytes);
+                if (extents == null)
+                {
+                    continue;
+                }
+                block.clear().limit(headerLength);
+                try
+                {
+                    file.read(extents, 0, block);
+                }
+                catch (final java.io.EOFException e)
+                {
+                    continue;
+                }
+                block.flip();
+            }
             final Entry entry = EntryHeader.decode(block, creationId);
             if (entry == null || entry.extents().firstBlock(0) != b)
             {

@@ -160,6 +160,69 @@ public final class ExtentList
     }
 
     /**
+     * This list followed by another.
+     *
+     * @param other the extents to append.
+     * @return the concatenation.
+     */
+    public ExtentList concat(final ExtentList other)
+    {
+        if (other.packed.length == 0)
+        {
+            return this;
+        }
+        final long[] joined = Arrays.copyOf(packed, packed.length + other.packed.length);
+        System.arraycopy(other.packed, 0, joined, packed.length, other.packed.length);
+        return new ExtentList(joined, blockCount + other.blockCount);
+    }
+
+    /**
+     * The first {@code blocks} blocks of the stream, splitting an extent if needed.
+     *
+     * @param blocks how many blocks to keep, from 0 to {@link #blockCount()}.
+     * @return the leading extents.
+     */
+    public ExtentList head(final long blocks)
+    {
+        return split(blocks, true);
+    }
+
+    /**
+     * The blocks after the first {@code blocks}.
+     *
+     * @param blocks how many blocks to skip, from 0 to {@link #blockCount()}.
+     * @return the trailing extents.
+     */
+    public ExtentList tail(final long blocks)
+    {
+        return split(blocks, false);
+    }
+
+    private ExtentList split(final long blocks, final boolean head)
+    {
+        Checks.requireArgument(blocks >= 0 && blocks <= blockCount, "split at %d blocks of %d", blocks, blockCount);
+        final long[] kept = new long[packed.length + 1];
+        int n = 0;
+        long seen = 0;
+        for (final long extent : packed)
+        {
+            final long first = firstBlock(extent);
+            final long count = count(extent);
+            final long before = Math.max(0, Math.min(count, blocks - seen));
+            if (head && before > 0)
+            {
+                kept[n++] = pack(first, before);
+            }
+            else if (!head && before < count)
+            {
+                kept[n++] = pack(first + before, count - before);
+            }
+            seen += count;
+        }
+        return n == 0 ? EMPTY : ExtentList.ofPacked(Arrays.copyOf(kept, n));
+    }
+
+    /**
      * A copy of the packed extents.
      *
      * @return the packed extents in stream order.
