@@ -38,25 +38,39 @@ public final class EntryReader implements AutoCloseable
 
         ByteBuffer metadata() throws IOException;
 
+        /**
+         * Bytes readable from {@code position} now, waiting for a writer still writing if there are none yet.
+         *
+         * @return more than 0; or 0 at the end of the body.
+         */
+        long awaitAvailable(long position);
+
+        /**
+         * The body's length.
+         *
+         * @return bytes, or -1 while a writer still writing has not declared it.
+         */
+        long size();
+
         RuntimeException failure(String what, IOException e);
 
         void release();
     }
 
     private final String key;
-    private final long size;
     private final Source source;
     private final AtomicBoolean closed = new AtomicBoolean();
     private long position;
     private long end;
     private ByteBuffer metadata;
+    private boolean following;
 
-    EntryReader(final String key, final long size, final Source source)
+    EntryReader(final String key, final Source source)
     {
         this.key = key;
-        this.size = size;
         this.source = source;
-        this.end = size;
+        final long size = source.size();
+        this.end = size < 0 ? Long.MAX_VALUE : size;
     }
 
     /**
@@ -96,11 +110,23 @@ public final class EntryReader implements AutoCloseable
     /**
      * The whole value's length.
      *
-     * @return bytes.
+     * @return bytes; -1 while the value is still being written by a writer that did not declare its length.
      */
     public long size()
     {
-        return size;
+        return source.size();
+    }
+
+    /**
+     * Whether this reader follows a writer that was still writing when it opened (a streaming partial hit): reads
+     * then wait for bytes as they land, return -1 at the end of the body once the writer commits, and, if the writer
+     * fails or aborts instead, serve the bytes it wrote and then throw a {@link CacheIoException}.
+     *
+     * @return true for a following reader.
+     */
+    public boolean isFollowing()
+    {
+        return following;
     }
 
     /**
@@ -115,7 +141,9 @@ public final class EntryReader implements AutoCloseable
     public EntryReader seek(final long start, final long endExclusive)
     {
         ensureOpen();
-        Checks.requireArgument(start >= 0 && start <= endExclusive && endExclusive <= size,
+        final long size = source.size();
+        final long limit = size < 0 ? Long.MAX_VALUE : size;
+        Checks.requireArgument(start >= 0 && start <= endExclusive && endExclusive <= limit,
             "range [%d, %d) of key %s must satisfy 0 <= start <= end <= size %d", start, endExclusive, key, size);
         this.position = start;
         this.end = endExclusive;
@@ -156,7 +184,12 @@ public final class EntryReader implements AutoCloseable
         {
             return -1;
         }
-        final int n = (int)Math.min(dst.remaining(), end - position);
+        final long available = source.awaitAvailable(position);
+        if (available == 0)
+        {
+            return -1;
+        }
+        final int n = (int)Math.min(Math.min(dst.remaining(), end - position), available);
         final int savedLimit = dst.limit();
         dst.limit(dst.position() + n);
         try
@@ -179,27 +212,45 @@ public final class EntryReader implements AutoCloseable
      * Sends the rest of the range to a channel; a socket gets it by {@code sendfile}.
      *
      * @param out the channel; the JDK's own, not a wrapper, to get {@code sendfile}.
-     * @return the bytes sent: the rest of the range, or fewer when the channel would take no more (call again).
+     * @return the bytes sent: the rest of the range (for a following reader, up to the end of the body once the
+     * writer commits), or fewer when the channel would take no more (call again).
      * @throws CacheIoException with reason {@code IO} when the transfer fails.
      */
     public long transferTo(final WritableByteChannel out)
     {
         ensureOpen();
         Checks.requireArgument(out != null, "target channel for key %s must not be null", key);
-        if (position >= end)
-        {
-            return 0;
-        }
+        long total = 0;
         try
         {
-            final long sent = source.transferTo(position, end - position, out);
-            position += sent;
-            return sent;
+            while (position < end)
+            {
+                final long available = source.awaitAvailable(position);
+                if (available == 0)
+                {
+                    break;
+                }
+                final long n = Math.min(end - position, available);
+                final long sent = source.transferTo(position, n, out);
+                position += sent;
+                total += sent;
+                if (sent < n)
+                {
+                    break;
+                }
+            }
+            return total;
         }
         catch (final IOException e)
         {
             throw source.failure("transfer of key " + key, e);
         }
+    }
+
+    EntryReader following()
+    {
+        following = true;
+        return this;
     }
 
     /**

@@ -122,6 +122,9 @@ public final class RawDiskCache implements AutoCloseable
     private final AtomicCounter removals;
     private final AtomicCounter purges;
     private final dev.rawcache.fill.FillLocks fillLocks = new dev.rawcache.fill.FillLocks();
+    /** Writers still writing, by key, for readers that follow them. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Writer> writing =
+        new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicCounter usedBlocks;
     private final AtomicCounter freeBlocks;
     private final AtomicCounter checksumFailures;
@@ -423,7 +426,9 @@ public final class RawDiskCache implements AutoCloseable
         }
         catch (final RuntimeException e)
         {
-            freeExtents(extents);
+            // Nothing was published: give back the index's reference (readers following a streaming writer may
+            // hold others; the blocks go when the last lets go).
+            release(entry);
             throw e;
         }
         finally
@@ -459,7 +464,9 @@ public final class RawDiskCache implements AutoCloseable
         checkMetadata(key, metadata);
         Checks.requireArgument(options != null, "write options for key %s must not be null", key);
         ensureOpen();
-        return new Writer(key, keyBytes, metadata, options);
+        final Writer writer = new Writer(key, keyBytes, metadata, options);
+        writing.put(key, writer);
+        return writer;
     }
 
     /**
@@ -583,6 +590,19 @@ public final class RawDiskCache implements AutoCloseable
      */
     public EntryReader openReader(final String key)
     {
+        checkLookupKey(key);
+        ensureOpen();
+        if (index.get(key) == null)
+        {
+            // A streaming partial hit: follow a writer that is still writing the key.
+            final Writer writer = writing.get(key);
+            final EntryReader follower = writer == null ? null : writer.follow();
+            if (follower != null)
+            {
+                hits.increment();
+                return follower;
+            }
+        }
         final Entry entry = acquire(key);
         if (entry == null)
         {
@@ -604,8 +624,20 @@ public final class RawDiskCache implements AutoCloseable
             {
                 return dropCorrupt(entry);
             }
-            final EntryReader reader = new EntryReader(key, entry.valueLength(), new EntryReader.Source()
+            final EntryReader reader = new EntryReader(key, new EntryReader.Source()
             {
+                @Override
+                public long awaitAvailable(final long position)
+                {
+                    return Math.max(0, entry.valueLength() - position);
+                }
+
+                @Override
+                public long size()
+                {
+                    return entry.valueLength();
+                }
+
                 @Override
                 public void read(final long valueOffset, final ByteBuffer dst) throws IOException
                 {
@@ -1123,6 +1155,10 @@ public final class RawDiskCache implements AutoCloseable
      * A streaming write. Blocks come from the allocator as the body grows; the header, which lists them, is written
      * last, at commit, into room reserved at the start of the first block (for the most extents when the length is
      * unknown, so the value's offset never has to move).
+     * <p>
+     * Readers may follow it while it writes: they wait on this object's monitor for bytes to land. At commit each
+     * follower gets a pin on the new entry, so its blocks outlive an eviction; after an abort the blocks are freed
+     * only when the last follower has gone.
      */
     private final class Writer implements EntryWriter
     {
@@ -1134,9 +1170,15 @@ public final class RawDiskCache implements AutoCloseable
         private final long maxBytes;
         private final int reservedHeader;
         private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        private ExtentList extents = ExtentList.empty();
+        private volatile ExtentList extents = ExtentList.empty();
+        /** Body bytes written; guarded by this (followers read it). */
         private long written;
-        private boolean open = true;
+        /** 0 open, 1 committed, 2 aborted; guarded by this. */
+        private int state;
+        /** Readers following; guarded by this. */
+        private int followers;
+        /** The entry published by commit; guarded by this. */
+        private Entry committed;
 
         Writer(final String key, final byte[] keyBytes, final ByteBuffer metadata, final WriteOptions options)
         {
@@ -1174,28 +1216,33 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public void write(final ByteBuffer chunk)
         {
-            Checks.requireState(open, "writer of key %s is no longer open", key);
+            Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
             final int n = chunk.remaining();
-            Checks.requireArgument(declared < 0 || written + n <= declared, "chunk of %d bytes would take the body of " +
-                "key %s to %d bytes, past its declared length of %d", n, key, written + n, declared);
-            Checks.requireArgument(written + n <= maxBytes, "chunk of %d bytes would take the body of key %s to %d " +
-                "bytes, past the maximum object size of %d bytes", n, key, written + n, maxBytes);
-            ensureRoom(written + n);
+            final long before = written();
+            Checks.requireArgument(declared < 0 || before + n <= declared, "chunk of %d bytes would take the body of " +
+                "key %s to %d bytes, past its declared length of %d", n, key, before + n, declared);
+            Checks.requireArgument(before + n <= maxBytes, "chunk of %d bytes would take the body of key %s to %d " +
+                "bytes, past the maximum object size of %d bytes", n, key, before + n, maxBytes);
+            ensureRoom(before + n);
             crc.update(chunk.duplicate());
             try
             {
-                file.write(extents, reservedHeader + written, chunk.duplicate());
+                file.write(extents, reservedHeader + before, chunk.duplicate());
             }
             catch (final IOException e)
             {
                 throw ioFailure("write of key " + key, e);
             }
             chunk.position(chunk.limit());
-            written += n;
+            synchronized (this)
+            {
+                written = before + n;
+                notifyAll();
+            }
         }
 
         @Override
-        public long written()
+        public synchronized long written()
         {
             return written;
         }
@@ -1203,60 +1250,184 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public void commit()
         {
-            Checks.requireState(open, "writer of key %s is no longer open", key);
-            Checks.requireState(declared < 0 || written == declared, "body of key %s is %d bytes, short of its " +
-                "declared length of %d; write the rest or abort", key, written, declared);
-            ensureRoom(written);
-            final long needed = blocksFor(reservedHeader + written);
+            Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
+            final long length = written();
+            Checks.requireState(declared < 0 || length == declared, "body of key %s is %d bytes, short of its " +
+                "declared length of %d; write the rest or abort", key, length, declared);
+            ensureRoom(length);
+            final long needed = blocksFor(reservedHeader + length);
             final ExtentList spare = extents.tail(needed);
-            extents = extents.head(needed);
+            final ExtentList kept = extents.head(needed);
+            final long now = config.clock().millis();
+            final long seq = sequence.incrementAndGet();
+            final int valueCrc = (int)crc.getValue();
+            final ByteBuffer header = EntryHeader.encode(keyBytes, kept, length, seq, now, expiresAt(now, ttl),
+                valueCrc, creationId, metadata, reservedHeader);
+            try
+            {
+                file.write(kept, 0, header);
+            }
+            catch (final IOException e)
+            {
+                abort();
+                throw ioFailure("commit of key " + key, e);
+            }
+            final Entry entry = new Entry(key, keyBytes, seq, kept, reservedHeader, length, valueCrc, now,
+                expiresAt(now, ttl), true);
+            synchronized (this)
+            {
+                for (int i = 0; i < followers; i++)
+                {
+                    entry.tryPin();
+                }
+                committed = entry;
+                extents = kept;
+                state = 1;
+                notifyAll();
+            }
+            writing.remove(key, this);
             if (spare.size() > 0)
             {
                 freeExtents(spare);
             }
-            final long now = config.clock().millis();
-            final long seq = sequence.incrementAndGet();
-            final int valueCrc = (int)crc.getValue();
-            final ByteBuffer header = EntryHeader.encode(keyBytes, extents, written, seq, now, expiresAt(now, ttl),
-                valueCrc, creationId, metadata, reservedHeader);
-            open = false;
-            try
-            {
-                file.write(extents, 0, header);
-            }
-            catch (final IOException e)
-            {
-                freeExtents(extents);
-                throw ioFailure("commit of key " + key, e);
-            }
-            publish(new Entry(key, keyBytes, seq, extents, reservedHeader, written, valueCrc, now, expiresAt(now, ttl),
-                true));
+            publish(entry);
         }
 
         @Override
         public void abort()
         {
-            if (open)
+            final boolean freeNow;
+            synchronized (this)
             {
-                open = false;
-                if (extents.size() > 0)
+                if (state != 0)
                 {
-                    freeExtents(extents);
+                    return;
                 }
-                extents = ExtentList.empty();
+                state = 2;
+                freeNow = followers == 0;
+                notifyAll();
+            }
+            writing.remove(key, this);
+            if (freeNow && extents.size() > 0)
+            {
+                freeExtents(extents);
             }
         }
 
         @Override
-        public boolean isOpen()
+        public synchronized boolean isOpen()
         {
-            return open;
+            return state == 0;
         }
 
         @Override
         public void close()
         {
             abort();
+        }
+
+        /**
+         * A reader that follows this writer, or null once it has committed or aborted.
+         */
+        synchronized EntryReader follow()
+        {
+            if (state != 0)
+            {
+                return null;
+            }
+            followers++;
+            return new EntryReader(key, new EntryReader.Source()
+            {
+                @Override
+                public void read(final long valueOffset, final ByteBuffer dst) throws IOException
+                {
+                    file.read(extents, reservedHeader + valueOffset, dst);
+                }
+
+                @Override
+                public long transferTo(final long valueOffset, final long length, final WritableByteChannel target)
+                    throws IOException
+                {
+                    final long sent = file.transferTo(extents, reservedHeader + valueOffset, length, target);
+                    sendfileTransfers.increment();
+                    sendfileBytes.getAndAdd(sent);
+                    return sent;
+                }
+
+                @Override
+                public ByteBuffer metadata()
+                {
+                    return metadata.duplicate();
+                }
+
+                @Override
+                public long awaitAvailable(final long position)
+                {
+                    synchronized (Writer.this)
+                    {
+                        try
+                        {
+                            while (state == 0 && written <= position)
+                            {
+                                Writer.this.wait();
+                            }
+                        }
+                        catch (final InterruptedException e)
+                        {
+                            Thread.currentThread().interrupt();
+                            throw new CacheIoException(CacheIoException.Reason.IO, "interrupted waiting for the " +
+                                "writer of key " + key, e);
+                        }
+                        if (written > position)
+                        {
+                            // Bytes written before a failure are still served; the failure shows after them.
+                            return written - position;
+                        }
+                        if (state == 2)
+                        {
+                            throw new CacheIoException(CacheIoException.Reason.IO, "the writer of key " + key +
+                                " failed after " + written + " bytes, before the end of the body");
+                        }
+                        return 0;
+                    }
+                }
+
+                @Override
+                public long size()
+                {
+                    synchronized (Writer.this)
+                    {
+                        return declared >= 0 ? declared : state == 1 ? written : -1;
+                    }
+                }
+
+                @Override
+                public RuntimeException failure(final String what, final IOException e)
+                {
+                    return ioFailure(what, e);
+                }
+
+                @Override
+                public void release()
+                {
+                    final Entry pinned;
+                    final boolean freeNow;
+                    synchronized (Writer.this)
+                    {
+                        followers--;
+                        pinned = committed;
+                        freeNow = state == 2 && followers == 0;
+                    }
+                    if (pinned != null)
+                    {
+                        RawDiskCache.this.release(pinned);
+                    }
+                    else if (freeNow && extents.size() > 0)
+                    {
+                        freeExtents(extents);
+                    }
+                }
+            }).following();
         }
 
         /** Takes more blocks, doubling, until the header and {@code bodyBytes} fit. */
