@@ -48,10 +48,57 @@ public interface EntryWriter extends AutoCloseable
     /**
      * Makes the entry visible, replacing the key's old one.
      *
-     * @throws IllegalStateException when a declared length was not reached (the writer stays open, to abort), or
-     *                               the writer is no longer open.
+     * @throws IllegalStateException when a declared length was not reached, a range is not full, or its receipt is
+     *                               missing (the writer stays open, to abort), or the writer is no longer open.
      */
     void commit();
+
+    /**
+     * Commits a body written in ranges, given every range's receipt.
+     *
+     * @param receipts the receipts of all ranges handed out.
+     * @throws IllegalStateException as {@link #commit()}, naming what is missing.
+     */
+    void commit(WriteReceipt... receipts);
+
+    /**
+     * How many readers follow this writer now (see {@link EntryReader#isFollowing()}).
+     *
+     * @return the follower count.
+     */
+    int followers();
+
+    /**
+     * Aborts only if no reader follows the writer: for a proxy whose requester went away, so that a body nobody
+     * waits for is not fetched to the end, while one that readers follow is. Atomic with respect to new followers.
+     *
+     * @return true when the writer was aborted.
+     */
+    boolean abortIfUnfollowed();
+
+    /**
+     * Hands out the next byte range of a body of declared length, for filling in parallel with other ranges (the
+     * way ranged-mmap writers fill a large object from several connections). Ranges follow each other, so they never
+     * overlap; together they must cover the declared length before {@link #commit()}, and each must be filled
+     * completely and its {@link WriteRange#receipt()} passed to commit (via {@link #flushRange(WriteReceipt)} or not).
+     * A writer either uses ranges or {@link #write(ByteBuffer)}, not both.
+     *
+     * @param length the range's length, at least 1, at most what is left of the declared length.
+     * @return the range.
+     * @throws IllegalStateException    when the writer has no declared length, has been written sequentially, or
+     *                                  is no longer open.
+     * @throws IllegalArgumentException when the range would run past the declared length.
+     */
+    WriteRange allocateRange(long length);
+
+    /**
+     * Makes a filled range durable ({@code fdatasync}) and records its receipt.
+     *
+     * @param receipt the range's receipt.
+     * @throws IllegalArgumentException when the receipt is not one of this writer's.
+     * @throws dev.rawcache.io.CacheIoException with reason {@code IO} when the sync fails.
+     */
+    void flushRange(WriteReceipt receipt);
 
     /**
      * Gives up: frees every block the writer took. Idempotent; does nothing after commit.

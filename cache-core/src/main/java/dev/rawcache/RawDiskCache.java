@@ -1179,6 +1179,10 @@ public final class RawDiskCache implements AutoCloseable
         private int followers;
         /** The entry published by commit; guarded by this. */
         private Entry committed;
+        /** Bytes of the body handed out as ranges; guarded by this. */
+        private long rangesHandedOut;
+        /** Offsets of the ranges handed out and not yet receipted; guarded by this. */
+        private final java.util.Set<Long> rangesOpen = new java.util.HashSet<>();
 
         Writer(final String key, final byte[] keyBytes, final ByteBuffer metadata, final WriteOptions options)
         {
@@ -1217,6 +1221,11 @@ public final class RawDiskCache implements AutoCloseable
         public void write(final ByteBuffer chunk)
         {
             Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
+            synchronized (this)
+            {
+                Checks.requireState(rangesHandedOut == 0, "writer of key %s is being filled in ranges; write to the " +
+                    "ranges", key);
+            }
             final int n = chunk.remaining();
             final long before = written();
             Checks.requireArgument(declared < 0 || before + n <= declared, "chunk of %d bytes would take the body of " +
@@ -1250,7 +1259,30 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public void commit()
         {
+            commit(new WriteReceipt[0]);
+        }
+
+        @Override
+        public void commit(final WriteReceipt... receipts)
+        {
             Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
+            final boolean ranged;
+            synchronized (this)
+            {
+                ranged = rangesHandedOut > 0;
+                if (ranged)
+                {
+                    for (final WriteReceipt receipt : receipts)
+                    {
+                        accept(receipt);
+                    }
+                    Checks.requireState(rangesHandedOut == declared, "ranges of key %s cover %d of its %d bytes; " +
+                        "allocate and fill the rest", key, rangesHandedOut, declared);
+                    Checks.requireState(rangesOpen.isEmpty(), "ranges of key %s at offsets %s have no receipt",
+                        key, new java.util.TreeSet<>(rangesOpen));
+                    written = declared;
+                }
+            }
             final long length = written();
             Checks.requireState(declared < 0 || length == declared, "body of key %s is %d bytes, short of its " +
                 "declared length of %d; write the rest or abort", key, length, declared);
@@ -1260,7 +1292,7 @@ public final class RawDiskCache implements AutoCloseable
             final ExtentList kept = extents.head(needed);
             final long now = config.clock().millis();
             final long seq = sequence.incrementAndGet();
-            final int valueCrc = (int)crc.getValue();
+            final int valueCrc = ranged ? crcOfWrittenBody(length) : (int)crc.getValue();
             final ByteBuffer header = EntryHeader.encode(keyBytes, kept, length, seq, now, expiresAt(now, ttl),
                 valueCrc, creationId, metadata, reservedHeader);
             try
@@ -1291,6 +1323,134 @@ public final class RawDiskCache implements AutoCloseable
                 freeExtents(spare);
             }
             publish(entry);
+        }
+
+        @Override
+        public WriteRange allocateRange(final long length)
+        {
+            final long offset;
+            synchronized (this)
+            {
+                Checks.requireState(state == 0, "writer of key %s is no longer open", key);
+                Checks.requireState(declared >= 0, "writer of key %s has no declared length: ranges need one", key);
+                Checks.requireState(written == 0, "writer of key %s was written sequentially; ranges cannot be mixed " +
+                    "in", key);
+                Checks.requireArgument(length > 0 && length <= declared - rangesHandedOut, "range of %d bytes for key " +
+                    "%s must be 1 to the %d bytes left of its declared %d", length, key, declared - rangesHandedOut,
+                    declared);
+                offset = rangesHandedOut;
+                rangesHandedOut += length;
+                rangesOpen.add(offset);
+            }
+            return new WriteRange()
+            {
+                private long filled;
+
+                @Override
+                public long offset()
+                {
+                    return offset;
+                }
+
+                @Override
+                public long length()
+                {
+                    return length;
+                }
+
+                @Override
+                public void write(final ByteBuffer chunk)
+                {
+                    Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
+                    final int n = chunk.remaining();
+                    Checks.requireArgument(filled + n <= length, "chunk of %d bytes would overflow the range " +
+                        "[%d, %d) of key %s, which has %d bytes left", n, offset, offset + length, key, length - filled);
+                    try
+                    {
+                        file.write(extents, reservedHeader + offset + filled, chunk.duplicate());
+                    }
+                    catch (final IOException e)
+                    {
+                        throw ioFailure("write of a range of key " + key, e);
+                    }
+                    chunk.position(chunk.limit());
+                    filled += n;
+                }
+
+                @Override
+                public WriteReceipt receipt()
+                {
+                    Checks.requireState(filled == length, "range [%d, %d) of key %s has %d of its %d bytes", offset,
+                        offset + length, key, filled, length);
+                    return new WriteReceipt(offset, length, Writer.this);
+                }
+            };
+        }
+
+        @Override
+        public void flushRange(final WriteReceipt receipt)
+        {
+            synchronized (this)
+            {
+                accept(receipt);
+            }
+            try
+            {
+                file.force();
+            }
+            catch (final IOException e)
+            {
+                throw ioFailure("flush of a range of key " + key, e);
+            }
+        }
+
+        /** Records a receipt (guarded by this). */
+        private void accept(final WriteReceipt receipt)
+        {
+            Checks.requireArgument(receipt != null && receipt.writer() == this, "receipt %s is not one of the " +
+                "writer of key %s", receipt, key);
+            rangesOpen.remove(receipt.offset());
+        }
+
+        /** The CRC32C of a body written in ranges, read back once it is complete. */
+        private int crcOfWrittenBody(final long length)
+        {
+            final java.util.zip.CRC32C whole = new java.util.zip.CRC32C();
+            final ByteBuffer chunk = ByteBuffer.allocateDirect((int)Math.min(1 << 20, Math.max(1, length)));
+            try
+            {
+                for (long at = 0; at < length; at += chunk.limit())
+                {
+                    chunk.clear().limit((int)Math.min(chunk.capacity(), length - at));
+                    file.read(extents, reservedHeader + at, chunk);
+                    whole.update(chunk.flip());
+                }
+            }
+            catch (final IOException e)
+            {
+                throw ioFailure("checksum of key " + key, e);
+            }
+            return (int)whole.getValue();
+        }
+
+        @Override
+        public synchronized int followers()
+        {
+            return followers;
+        }
+
+        @Override
+        public boolean abortIfUnfollowed()
+        {
+            synchronized (this)
+            {
+                if (state != 0 || followers > 0)
+                {
+                    return false;
+                }
+                abort();
+                return true;
+            }
         }
 
         @Override
