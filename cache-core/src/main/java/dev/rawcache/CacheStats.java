@@ -24,10 +24,12 @@ package dev.rawcache;
  * @param recoveredEntries entries recovered when the cache was opened.
  * @param recoveryFailures damaged checkpoints or pointers, and dropped entries, found when the cache was opened.
  * @param purges           entries invalidated by the caller with {@code purge} (not counted in {@code removals}).
+ * @param metadataUpdates  metadata replaced by {@code updateMetadata} without rewriting the body.
  */
 public record CacheStats(long entries, long hits, long misses, long stores, long storeBytes, long storeFailures,
                          long evictions, long expirations, long removals, long usedBlocks, long freeBlocks,
                          long checksumFailures, long ioErrors, long checkpoints, long checkpointBlocks,
-                         long recoveredEntries, long recoveryFailures, long purges)
+                         long recoveredEntries, long recoveryFailures, long purges,
+                         long metadataUpdates)
 {
 }

@@ -105,7 +105,12 @@ public final class RawDiskCache implements AutoCloseable
     private final long evictionBatch;
     private final EntryBytes bytes;
     /** Dead entries whose blocks wait for the journal record that ended them to be written. */
-    private final java.util.ArrayList<Entry> quarantine = new java.util.ArrayList<>();
+    private final java.util.ArrayList<DeadBlocks> quarantine = new java.util.ArrayList<>();
+
+    /** Blocks of a dead entry, and the journal position after the record that ended it. */
+    private record DeadBlocks(ExtentList extents, long deathLsn)
+    {
+    }
     /** Mapped views closed by their users whose blocks wait for the end of their grace period. */
     private final AtomicLong pendingViewReleases = new AtomicLong();
     private volatile boolean closed;
@@ -121,6 +126,7 @@ public final class RawDiskCache implements AutoCloseable
     private final AtomicCounter expirations;
     private final AtomicCounter removals;
     private final AtomicCounter purges;
+    private final AtomicCounter metadataUpdates;
     private final dev.rawcache.fill.FillLocks fillLocks = new dev.rawcache.fill.FillLocks();
     /** Writers still writing, by key, for readers that follow them. */
     private final java.util.concurrent.ConcurrentHashMap<String, Writer> writing =
@@ -187,6 +193,7 @@ public final class RawDiskCache implements AutoCloseable
         expirations = counters.counter(CacheCounter.EXPIRATIONS);
         removals = counters.counter(CacheCounter.REMOVALS);
         purges = counters.counter(CacheCounter.PURGES);
+        metadataUpdates = counters.counter(CacheCounter.METADATA_UPDATES);
         usedBlocks = counters.counter(CacheCounter.USED_BLOCKS);
         freeBlocks = counters.counter(CacheCounter.FREE_BLOCKS);
         checksumFailures = counters.counter(CacheCounter.CHECKSUM_FAILURES);
@@ -689,6 +696,145 @@ public final class RawDiskCache implements AutoCloseable
     }
 
     /**
+     * Replaces a key's metadata without rewriting its body: after a {@code 304 Not Modified} revalidation, new
+     * response headers for a body of any size. The new header goes into new blocks with the value bytes that shared
+     * the old header's last block; the rest of the body stays where it is, now co-owned by the old entry (still
+     * readable by readers that pinned it) and the new one. Small values are rewritten whole. The TTL is kept.
+     *
+     * @param key      the key.
+     * @param metadata the new metadata from position to limit, at most {@link #MAX_METADATA_BYTES}; not changed.
+     * @return true when the key had a live entry and its metadata was replaced; false when it had none, or was
+     * stored again or removed meanwhile.
+     * @throws CacheIoException {@code NO_SPACE} when no room can be made for the new header, {@code IO} when writing
+     *                          fails; the entry is kept as it was.
+     */
+    public boolean updateMetadata(final String key, final ByteBuffer metadata)
+    {
+        final byte[] keyBytes = checkKey(key);
+        checkMetadata(key, metadata);
+        ensureOpen();
+        final Entry old = acquire(key);
+        if (old == null)
+        {
+            return false;
+        }
+        try
+        {
+            final int metadataLength = metadata.remaining();
+            final long headerBlocks = blocksFor(old.headerLength());
+            final long prefix = headerBlocks * blockSize - old.headerLength();
+            final long now = config.clock().millis();
+            beforeAllocation();
+            if (old.valueLength() <= prefix)
+            {
+                // The whole value shares the header's blocks: rewriting it is as cheap as anything else.
+                final ByteBuffer value = bytes.readPositional(old);
+                if (value == null)
+                {
+                    dropCorrupt(old);
+                    return false;
+                }
+                final ExtentList extents = allocateFor(key, keyBytes.length, metadataLength, old.valueLength(), now);
+                return writeAndPublishUpdate(old, keyBytes, metadata, extents, 0, value, null);
+            }
+            final ExtentList tail = old.extents().tail(headerBlocks);
+            int assumedExtents = 1;
+            while (true)
+            {
+                final long blocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes.length,
+                    assumedExtents + tail.size(), metadataLength) + prefix);
+                final ExtentList head = allocateEvicting(key, blocks, now,
+                    EntryHeaderDescriptor.MAX_EXTENTS - tail.size());
+                final long needed = EntryHeaderDescriptor.headerLength(keyBytes.length, head.size() + tail.size(),
+                    metadataLength) + prefix;
+                if (needed <= head.blockCount() * blockSize)
+                {
+                    final ByteBuffer moved = ByteBuffer.allocate((int)prefix);
+                    try
+                    {
+                        file.read(old.extents(), old.headerLength(), moved);
+                    }
+                    catch (final IOException e)
+                    {
+                        freeExtents(head);
+                        throw ioFailure("metadata update of key " + key, e);
+                    }
+                    final int reserved = (int)(head.blockCount() * blockSize - prefix);
+                    return writeAndPublishUpdate(old, keyBytes, metadata, head.concat(tail), reserved, moved.flip(),
+                        head);
+                }
+                freeExtents(head);
+                assumedExtents = head.size();
+            }
+        }
+        finally
+        {
+            release(old);
+        }
+    }
+
+    /**
+     * Writes an updated entry (header, then {@code value}: the whole value, or the part that moves with the header)
+     * and publishes it if {@code old} is still the key's entry.
+     *
+     * @param head the new blocks when the body's tail is shared with {@code old}; null when the value is rewritten.
+     */
+    private boolean writeAndPublishUpdate(final Entry old, final byte[] keyBytes, final ByteBuffer metadata,
+                                         final ExtentList extents, final int reservedHeader, final ByteBuffer value,
+                                         final ExtentList head)
+    {
+        final String key = old.key();
+        final long seq = sequence.incrementAndGet();
+        final ByteBuffer header = EntryHeader.encode(keyBytes, extents, old.valueLength(), seq,
+            old.createdAtMillis(), old.expiresAtMillis(), old.valueCrc(), creationId, metadata, reservedHeader);
+        final ExtentList written = head != null ? head : extents;
+        final int headerLength = header.remaining();
+        try
+        {
+            bytes.writeEntry(extents, header, value);
+        }
+        catch (final IOException e)
+        {
+            freeExtents(written);
+            throw ioFailure("metadata update of key " + key, e);
+        }
+        final Entry updated = new Entry(key, keyBytes, seq, extents, headerLength, old.valueLength(),
+            old.valueCrc(), old.createdAtMillis(), old.expiresAtMillis(), old.isVerified());
+        final long lsn;
+        index.lock();
+        try
+        {
+            if (closed || index.get(key) != old)
+            {
+                freeExtents(written);
+                return false;
+            }
+            if (head != null)
+            {
+                // The body's tail now belongs to both: each frees only its own header blocks, the last the tail.
+                final Entry.SharedBlocks shared = old.sharedBlocks() != null ? old.sharedBlocks() :
+                    new Entry.SharedBlocks(extents.tail(head.blockCount()));
+                old.share(old.extents().head(old.extents().blockCount() - shared.extents().blockCount()), shared);
+                updated.share(head, shared);
+            }
+            lsn = journal.appendStore(updated);
+            index.putLocked(updated);
+            old.markDead(lsn);
+        }
+        finally
+        {
+            index.unlock();
+        }
+        release(old);
+        metadataUpdates.increment();
+        if (config.durability().mode() == Durability.Mode.ON_STORE)
+        {
+            journal.awaitDurable(lsn);
+        }
+        return true;
+    }
+
+    /**
      * Invalidates a key: removes its entry as {@link #remove(String)} does, counted as a purge (an invalidation by
      * the caller, such as an HTTP {@code PURGE}) rather than an eviction or a removal.
      *
@@ -813,7 +959,7 @@ public final class RawDiskCache implements AutoCloseable
         return new CacheStats(entries.get(), hits.get(), misses.get(), stores.get(), storeBytes.get(),
             storeFailures.get(), evictions.get(), expirations.get(), removals.get(), usedBlocks.get(),
             freeBlocks.get(), checksumFailures.get(), ioErrors.get(), checkpoints.get(), checkpointBlocks.get(),
-            recoveredEntries.get(), recoveryFailures.get(), purges.get());
+            recoveredEntries.get(), recoveryFailures.get(), purges.get(), metadataUpdates.get());
     }
 
     /**
@@ -1789,16 +1935,30 @@ public final class RawDiskCache implements AutoCloseable
         if (entry.unpin())
         {
             final long deathLsn = entry.deathLsn();
-            if (deathLsn <= journal.writtenLsn())
+            freeWhenJournaled(entry.ownExtents(), deathLsn);
+            final Entry.SharedBlocks shared = entry.sharedBlocks();
+            if (shared != null && shared.release())
             {
-                freeExtents(entry.extents());
+                freeWhenJournaled(shared.extents(), deathLsn);
             }
-            else
+        }
+    }
+
+    private void freeWhenJournaled(final ExtentList extents, final long deathLsn)
+    {
+        if (extents.size() == 0)
+        {
+            return;
+        }
+        if (deathLsn <= journal.writtenLsn())
+        {
+            freeExtents(extents);
+        }
+        else
+        {
+            synchronized (quarantine)
             {
-                synchronized (quarantine)
-                {
-                    quarantine.add(entry);
-                }
+                quarantine.add(new DeadBlocks(extents, deathLsn));
             }
         }
     }
@@ -1817,7 +1977,7 @@ public final class RawDiskCache implements AutoCloseable
         {
             for (int i = quarantine.size() - 1; i >= 0; i--)
             {
-                final Entry dead = quarantine.get(i);
+                final DeadBlocks dead = quarantine.get(i);
                 if (dead.deathLsn() <= written)
                 {
                     quarantine.set(i, quarantine.getLast());

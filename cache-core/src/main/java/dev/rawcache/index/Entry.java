@@ -32,6 +32,10 @@ public final class Entry
     private volatile boolean verified;
     private volatile long deathLsn = -1;
     private volatile long accessStamp;
+    /** The blocks this entry frees when it dies: all its extents, unless a metadata update shares its tail. */
+    private volatile ExtentList own;
+    /** Blocks shared with other entries after a metadata update, or null. */
+    private volatile SharedBlocks shared;
 
     Entry previous;
     Entry next;
@@ -66,6 +70,87 @@ public final class Entry
         this.createdAtMillis = createdAtMillis;
         this.expiresAtMillis = expiresAtMillis;
         this.verified = verified;
+        this.own = extents;
+    }
+
+    /**
+     * Blocks shared by entries since a metadata update gave a new header to the same body: the old entry (still
+     * pinned by its readers) and the new one both own them, and they are freed when the last owner dies.
+     * <p>
+     * Thread-safe.
+     */
+    public static final class SharedBlocks
+    {
+        private final ExtentList extents;
+        private final AtomicInteger owners = new AtomicInteger();
+
+        /**
+         * Shared blocks with no owner yet.
+         *
+         * @param extents the shared blocks.
+         */
+        public SharedBlocks(final ExtentList extents)
+        {
+            this.extents = extents;
+        }
+
+        /**
+         * The shared blocks.
+         *
+         * @return the extents.
+         */
+        public ExtentList extents()
+        {
+            return extents;
+        }
+
+        /**
+         * Gives up one owner.
+         *
+         * @return true when it was the last: the caller frees the blocks.
+         */
+        public boolean release()
+        {
+            return owners.decrementAndGet() == 0;
+        }
+    }
+
+    /**
+     * The blocks this entry alone frees when it dies.
+     *
+     * @return its own extents.
+     */
+    public ExtentList ownExtents()
+    {
+        return own;
+    }
+
+    /**
+     * The blocks it shares with other entries, or null.
+     *
+     * @return the shared blocks or null.
+     */
+    public SharedBlocks sharedBlocks()
+    {
+        return shared;
+    }
+
+    /**
+     * Makes this entry one owner of shared blocks: afterwards it frees only {@code ownExtents} itself. Called under
+     * the index lock, while the entry is pinned, by a metadata update.
+     *
+     * @param ownExtents the blocks it still owns alone.
+     * @param blocks     the shared blocks it now co-owns (must be the rest of its extents).
+     */
+    public void share(final ExtentList ownExtents, final SharedBlocks blocks)
+    {
+        if (shared == blocks)
+        {
+            return;
+        }
+        blocks.owners.incrementAndGet();
+        own = ownExtents;
+        shared = blocks;
     }
 
     /**

@@ -52,7 +52,9 @@ public enum CacheCounter
     /** Checkpoints or pointers found damaged when the cache was opened, and entries dropped by recovery. */
     RECOVERY_FAILURES("recovery failures"),
     /** Entries invalidated by the caller with purge. */
-    PURGES("purges");
+    PURGES("purges"),
+    /** Metadata replaced without rewriting the body. */
+    METADATA_UPDATES("metadata updates");
 
     /** Type ids of rawcache counters start here, clear of Aeron's and Agrona's. */
     public static final int TYPE_ID_BASE = 0x7263_0000;

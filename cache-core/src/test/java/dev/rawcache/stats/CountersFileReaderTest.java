@@ -204,6 +204,7 @@ class CountersFileReaderTest
         values.put(CacheCounter.RECOVERED_ENTRIES, stats.recoveredEntries());
         values.put(CacheCounter.RECOVERY_FAILURES, stats.recoveryFailures());
         values.put(CacheCounter.PURGES, stats.purges());
+        values.put(CacheCounter.METADATA_UPDATES, stats.metadataUpdates());
         assertEquals(CacheCounter.values().length, values.size(), "every counter is mapped to a statistic");
         return values;
     }

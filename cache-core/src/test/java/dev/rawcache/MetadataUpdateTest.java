@@ -1,0 +1,130 @@
+package dev.rawcache;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * updateMetadata: new headers for a large body take a few new blocks, not a rewrite; readers of the old entry keep
+ * its bytes and metadata; repeated updates leak nothing; the update survives a restart; small values are rewritten
+ * whole; a missing key is refused.
+ */
+class MetadataUpdateTest
+{
+    private static final int BLOCK = 4096;
+    private static final int SIZE = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private static ByteBuffer headers(final String etag)
+    {
+        return ByteBuffer.wrap(("HTTP/1.1 200 OK\r\netag: \"" + etag + "\"\r\ncache-control: max-age=60\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private CacheConfig config(final String name)
+    {
+        return CacheConfig.builder(dir.resolve(name)).capacityBytes(16L << 20).journalBytes(1 << 20).build();
+    }
+
+    private static byte[] metadataOf(final EntryReader reader)
+    {
+        return Values.bytes(reader.metadata());
+    }
+
+    private static byte[] body(final EntryReader reader)
+    {
+        final ByteBuffer all = ByteBuffer.allocate((int)reader.size());
+        reader.seek(0, reader.size());
+        while (reader.read(all) > 0)
+        {
+            // read to the end
+        }
+        return all.array();
+    }
+
+    @Test
+    void shouldReplaceTheMetadataOfALargeBodyWithoutRewritingIt()
+    {
+        try (RawDiskCache cache = RawDiskCache.open(config("update.cache")))
+        {
+            cache.store("video", Values.buffer("video", 1, SIZE), headers("v1"), null);
+            cache.reclaimClosedViews();
+            final long usedBefore = cache.stats().usedBlocks() - cache.stats().checkpointBlocks();
+            try (EntryReader before = cache.openReader("video"))
+            {
+                assertTrue(cache.updateMetadata("video", headers("v2")));
+                cache.reclaimClosedViews();
+                final long usedDuring = cache.stats().usedBlocks() - cache.stats().checkpointBlocks();
+                assertTrue(usedDuring - usedBefore <= 2, "the update took " + (usedDuring - usedBefore) +
+                    " new blocks; a 1 MiB body is 256");
+                try (EntryReader after = cache.openReader("video"))
+                {
+                    assertArrayEquals(Values.bytes(headers("v2")), metadataOf(after));
+                    Values.assertValue("video", 1, SIZE, body(after));
+                }
+                assertArrayEquals(Values.bytes(headers("v1")), metadataOf(before), "the old reader keeps its entry");
+                Values.assertValue("video", 1, SIZE, body(before));
+            }
+            cache.reclaimClosedViews();
+            final long usedAfter = cache.stats().usedBlocks() - cache.stats().checkpointBlocks();
+            assertTrue(usedAfter - usedBefore <= 1, "the old header's block came back and the body was never copied " +
+                "(the new header may take one block more: it lists one extent more): " + usedBefore + " -> " +
+                usedAfter);
+            assertEquals(1, cache.stats().metadataUpdates());
+            Values.assertLookup("video", 1, SIZE, cache.lookup("video"));
+        }
+    }
+
+    @Test
+    void shouldLeakNothingOverRepeatedUpdatesAndKeepTheLastAcrossARestart()
+    {
+        try (RawDiskCache cache = RawDiskCache.open(config("repeat.cache")))
+        {
+            cache.store("video", Values.buffer("video", 1, SIZE), headers("v1"), null);
+            for (int i = 2; i <= 6; i++)
+            {
+                assertTrue(cache.updateMetadata("video", headers("v" + i + "-" + "x".repeat(i * 300))));
+            }
+        }
+        try (RawDiskCache cache = RawDiskCache.open(config("repeat.cache")))
+        {
+            try (EntryReader reader = cache.openReader("video"))
+            {
+                assertArrayEquals(Values.bytes(headers("v6-" + "x".repeat(1800))), metadataOf(reader));
+                Values.assertValue("video", 1, SIZE, body(reader));
+            }
+            assertTrue(cache.remove("video"));
+            cache.reclaimClosedViews();
+            assertEquals(cache.stats().checkpointBlocks(), cache.stats().usedBlocks(), "no block leaked");
+            assertEquals(0, cache.stats().checksumFailures());
+        }
+    }
+
+    @Test
+    void shouldRewriteASmallValueWholeAndRefuseAMissingKey()
+    {
+        try (RawDiskCache cache = RawDiskCache.open(config("small.cache")))
+        {
+            cache.store("tiny", Values.buffer("tiny", 1, 300), headers("a"), null);
+            assertTrue(cache.updateMetadata("tiny", headers("b")));
+            try (EntryReader reader = cache.openReader("tiny"))
+            {
+                assertArrayEquals(Values.bytes(headers("b")), metadataOf(reader));
+                Values.assertValue("tiny", 1, 300, body(reader));
+            }
+            assertFalse(cache.updateMetadata("absent", headers("c")));
+            assertThrows(IllegalArgumentException.class, () -> cache.updateMetadata("tiny",
+                ByteBuffer.allocate(RawDiskCache.MAX_METADATA_BYTES + 1)));
+            cache.remove("tiny");
+            cache.reclaimClosedViews();
+            assertEquals(cache.stats().checkpointBlocks(), cache.stats().usedBlocks());
+        }
+    }
+}
