@@ -38,6 +38,8 @@ public final class EntryReader implements AutoCloseable
 
         ByteBuffer metadata() throws IOException;
 
+        Freshness freshness();
+
         /**
          * Bytes readable from {@code position} now, waiting for a writer still writing if there are none yet.
          *
@@ -105,6 +107,17 @@ public final class EntryReader implements AutoCloseable
             }
         }
         return metadata.duplicate();
+    }
+
+    /**
+     * How long the entry may be served, and in which way (fresh, stale while revalidating, stale if the origin
+     * fails); for a reader following a writer, what the writer will commit with if it commits now.
+     *
+     * @return the freshness.
+     */
+    public Freshness freshness()
+    {
+        return source.freshness();
     }
 
     /**

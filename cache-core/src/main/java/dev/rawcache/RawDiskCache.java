@@ -389,7 +389,7 @@ public final class RawDiskCache implements AutoCloseable
         beforeAllocation();
         final ExtentList extents = allocateFor(key, keyBytes.length, metadataLength, valueLength, now);
         final ByteBuffer header = EntryHeader.encode(keyBytes, extents, valueLength, seq, now, expiresAt, valueCrc,
-            creationId, metadata, 0);
+            creationId, metadata, 0, new long[]{expiresAt, 0, 0});
         final Entry entry = new Entry(key, keyBytes, seq, extents, header.remaining(), valueLength, valueCrc, now,
             expiresAt, true);
         try
@@ -640,6 +640,13 @@ public final class RawDiskCache implements AutoCloseable
                 }
 
                 @Override
+                public Freshness freshness()
+                {
+                    return new Freshness(entry.freshUntilMillis(), entry.staleWhileRevalidateUntilMillis(),
+                        entry.staleIfErrorUntilMillis());
+                }
+
+                @Override
                 public long size()
                 {
                     return entry.valueLength();
@@ -786,7 +793,8 @@ public final class RawDiskCache implements AutoCloseable
         final String key = old.key();
         final long seq = sequence.incrementAndGet();
         final ByteBuffer header = EntryHeader.encode(keyBytes, extents, old.valueLength(), seq,
-            old.createdAtMillis(), old.expiresAtMillis(), old.valueCrc(), creationId, metadata, reservedHeader);
+            old.createdAtMillis(), old.expiresAtMillis(), old.valueCrc(), creationId, metadata, reservedHeader,
+            old.freshness());
         final ExtentList written = head != null ? head : extents;
         final int headerLength = header.remaining();
         try
@@ -799,7 +807,7 @@ public final class RawDiskCache implements AutoCloseable
             throw ioFailure("metadata update of key " + key, e);
         }
         final Entry updated = new Entry(key, keyBytes, seq, extents, headerLength, old.valueLength(),
-            old.valueCrc(), old.createdAtMillis(), old.expiresAtMillis(), old.isVerified());
+            old.valueCrc(), old.createdAtMillis(), old.expiresAtMillis(), old.isVerified(), old.freshness());
         final long lsn;
         index.lock();
         try
@@ -1313,6 +1321,7 @@ public final class RawDiskCache implements AutoCloseable
         private final ByteBuffer metadata;
         private final long declared;
         private final Duration ttl;
+        private final WriteOptions options;
         private final long maxBytes;
         private final int reservedHeader;
         private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -1337,6 +1346,7 @@ public final class RawDiskCache implements AutoCloseable
             this.metadata = ByteBuffer.allocate(metadata.remaining()).put(metadata.duplicate()).flip()
                 .asReadOnlyBuffer();
             this.declared = options.declaredLength();
+            this.options = options;
             this.ttl = options.ttl() != null ? options.ttl() : config.defaultTtl();
             final int metadataLength = this.metadata.remaining();
             final long fits = dataBlocks * blockSize -
@@ -1439,8 +1449,10 @@ public final class RawDiskCache implements AutoCloseable
             final long now = config.clock().millis();
             final long seq = sequence.incrementAndGet();
             final int valueCrc = ranged ? crcOfWrittenBody(length) : (int)crc.getValue();
-            final ByteBuffer header = EntryHeader.encode(keyBytes, kept, length, seq, now, expiresAt(now, ttl),
-                valueCrc, creationId, metadata, reservedHeader);
+            final long[] freshness = freshnessAt(now);
+            final long hardExpiry = new Freshness(freshness[0], freshness[1], freshness[2]).hardExpiryMillis();
+            final ByteBuffer header = EntryHeader.encode(keyBytes, kept, length, seq, now, hardExpiry, valueCrc,
+                creationId, metadata, reservedHeader, freshness);
             try
             {
                 file.write(kept, 0, header);
@@ -1451,7 +1463,7 @@ public final class RawDiskCache implements AutoCloseable
                 throw ioFailure("commit of key " + key, e);
             }
             final Entry entry = new Entry(key, keyBytes, seq, kept, reservedHeader, length, valueCrc, now,
-                expiresAt(now, ttl), true);
+                hardExpiry, true, freshness);
             synchronized (this)
             {
                 for (int i = 0; i < followers; i++)
@@ -1667,6 +1679,13 @@ public final class RawDiskCache implements AutoCloseable
                 }
 
                 @Override
+                public Freshness freshness()
+                {
+                    final long[] times = freshnessAt(config.clock().millis());
+                    return new Freshness(times[0], times[1], times[2]);
+                }
+
+                @Override
                 public long awaitAvailable(final long position)
                 {
                     synchronized (Writer.this)
@@ -1734,6 +1753,20 @@ public final class RawDiskCache implements AutoCloseable
                     }
                 }
             }).following();
+        }
+
+        /** Fresh until, stale-while-revalidate until, stale-if-error until, for an entry committed at {@code now}. */
+        private long[] freshnessAt(final long now)
+        {
+            final long freshUntil = expiresAt(now, ttl);
+            if (freshUntil == 0)
+            {
+                return new long[]{0, 0, 0};
+            }
+            final Duration swr = options.staleWhileRevalidate();
+            final Duration sie = options.staleIfError();
+            return new long[]{freshUntil, swr == null ? 0 : saturatedAdd(freshUntil, CacheConfig.toMillisSaturated(swr)),
+                sie == null ? 0 : saturatedAdd(freshUntil, CacheConfig.toMillisSaturated(sie))};
         }
 
         /** Takes more blocks, doubling, until the header and {@code bodyBytes} fit. */

@@ -12,15 +12,20 @@ import java.time.Duration;
  */
 public final class WriteOptions
 {
-    private static final WriteOptions DEFAULTS = new WriteOptions(-1, null);
+    private static final WriteOptions DEFAULTS = new WriteOptions(-1, null, null, null);
 
     private final long declaredLength;
     private final Duration ttl;
+    private final Duration staleWhileRevalidate;
+    private final Duration staleIfError;
 
-    private WriteOptions(final long declaredLength, final Duration ttl)
+    private WriteOptions(final long declaredLength, final Duration ttl, final Duration staleWhileRevalidate,
+                         final Duration staleIfError)
     {
         this.declaredLength = declaredLength;
         this.ttl = ttl;
+        this.staleWhileRevalidate = staleWhileRevalidate;
+        this.staleIfError = staleIfError;
     }
 
     /**
@@ -43,7 +48,7 @@ public final class WriteOptions
     public WriteOptions withDeclaredLength(final long length)
     {
         Checks.requireArgument(length >= 0, "declared length %d must not be negative", length);
-        return new WriteOptions(length, ttl);
+        return new WriteOptions(length, ttl, staleWhileRevalidate, staleIfError);
     }
 
     /**
@@ -56,7 +61,49 @@ public final class WriteOptions
     {
         Checks.requireArgument(ttl == null || ttl.compareTo(CacheConfig.MIN_TTL) >= 0, "TTL %s must be at least 1 ms",
             ttl);
-        return new WriteOptions(declaredLength, ttl);
+        return new WriteOptions(declaredLength, ttl, staleWhileRevalidate, staleIfError);
+    }
+
+    /**
+     * These options with freshness as HTTP caching defines it: fresh for {@code freshFor} (the TTL), then servable
+     * stale while revalidating for {@code staleWhileRevalidate} more, and if the origin fails for
+     * {@code staleIfError} more (RFC 5861). The entry is gone after the later window.
+     *
+     * @param freshFor             how long it is fresh, at least 1 ms.
+     * @param staleWhileRevalidate the stale-while-revalidate window, or null for none.
+     * @param staleIfError         the stale-if-error window, or null for none.
+     * @return new options.
+     */
+    public WriteOptions withFreshness(final Duration freshFor, final Duration staleWhileRevalidate,
+                                      final Duration staleIfError)
+    {
+        Checks.requireArgument(freshFor != null && freshFor.compareTo(CacheConfig.MIN_TTL) >= 0,
+            "freshness %s must be at least 1 ms", freshFor);
+        Checks.requireArgument(staleWhileRevalidate == null || !staleWhileRevalidate.isNegative(),
+            "stale-while-revalidate window %s must not be negative", staleWhileRevalidate);
+        Checks.requireArgument(staleIfError == null || !staleIfError.isNegative(),
+            "stale-if-error window %s must not be negative", staleIfError);
+        return new WriteOptions(declaredLength, freshFor, staleWhileRevalidate, staleIfError);
+    }
+
+    /**
+     * The stale-while-revalidate window.
+     *
+     * @return the window, or null for none.
+     */
+    public Duration staleWhileRevalidate()
+    {
+        return staleWhileRevalidate;
+    }
+
+    /**
+     * The stale-if-error window.
+     *
+     * @return the window, or null for none.
+     */
+    public Duration staleIfError()
+    {
+        return staleIfError;
     }
 
     /**

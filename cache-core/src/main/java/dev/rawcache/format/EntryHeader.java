@@ -37,7 +37,7 @@ public final class EntryHeader
                                     final int valueCrc, final long creationId)
     {
         return encode(key, extents, valueLength, sequence, createdAtMillis, expiresAtMillis, valueCrc, creationId,
-            ByteBuffer.allocate(0), 0);
+            ByteBuffer.allocate(0), 0, new long[]{expiresAtMillis, 0, 0});
     }
 
     /**
@@ -54,12 +54,13 @@ public final class EntryHeader
      * @param metadata        the metadata, from position to limit (not consumed).
      * @param reservedLength  the header length to use if larger than needed (a streaming writer's reservation), a
      *                        multiple of 8; 0 for exactly what is needed.
+     * @param freshness       fresh until, stale-while-revalidate until, stale-if-error until (epoch ms, 0 = none).
      * @return a heap buffer of the header's length, position 0.
      */
     public static ByteBuffer encode(final byte[] key, final ExtentList extents, final long valueLength,
                                     final long sequence, final long createdAtMillis, final long expiresAtMillis,
                                     final int valueCrc, final long creationId, final ByteBuffer metadata,
-                                    final int reservedLength)
+                                    final int reservedLength, final long[] freshness)
     {
         final int metadataLength = metadata.remaining();
         final int headerLength = Math.max(reservedLength, headerLength(key.length, extents.size(), metadataLength));
@@ -73,6 +74,9 @@ public final class EntryHeader
             .putLong(SEQUENCE_OFFSET, sequence)
             .putLong(CREATED_AT_OFFSET, createdAtMillis)
             .putLong(EXPIRES_AT_OFFSET, expiresAtMillis)
+            .putLong(FRESH_UNTIL_OFFSET, freshness[0])
+            .putLong(SWR_UNTIL_OFFSET, freshness[1])
+            .putLong(SIE_UNTIL_OFFSET, freshness[2])
             .putInt(VALUE_CRC_OFFSET, valueCrc)
             .putInt(EXTENT_COUNT_OFFSET, extents.size())
             .putInt(METADATA_LENGTH_OFFSET, metadataLength);
@@ -179,7 +183,8 @@ public final class EntryHeader
         b.get(EXTENTS_OFFSET + extentCount * EXTENT_LENGTH, key);
         return new dev.rawcache.index.Entry(new String(key, java.nio.charset.StandardCharsets.UTF_8), key,
             b.getLong(SEQUENCE_OFFSET), ExtentList.ofPacked(packed), headerLength, b.getLong(VALUE_LENGTH_OFFSET),
-            b.getInt(VALUE_CRC_OFFSET), b.getLong(CREATED_AT_OFFSET), b.getLong(EXPIRES_AT_OFFSET), false);
+            b.getInt(VALUE_CRC_OFFSET), b.getLong(CREATED_AT_OFFSET), b.getLong(EXPIRES_AT_OFFSET), false,
+            new long[]{b.getLong(FRESH_UNTIL_OFFSET), b.getLong(SWR_UNTIL_OFFSET), b.getLong(SIE_UNTIL_OFFSET)});
     }
 
     private static int headerCrc(final ByteBuffer b, final int headerLength, final long creationId)

@@ -21,7 +21,13 @@ package dev.rawcache.format;
  *  +---------------------------------------------------------------+
  *  |                 Created At (64), epoch ms                     |
  *  +---------------------------------------------------------------+
- *  |            Expires At (64), epoch ms, 0 = never               |
+ *  |     Expires At (64), epoch ms, 0 = never: the hard end        |
+ *  +---------------------------------------------------------------+
+ *  |              Fresh Until (64), epoch ms, 0 = forever          |
+ *  +---------------------------------------------------------------+
+ *  |    Stale-While-Revalidate Until (64), epoch ms, 0 = none      |
+ *  +---------------------------------------------------------------+
+ *  |        Stale-If-Error Until (64), epoch ms, 0 = none          |
  *  +---------------------------------------------------------------+
  *  |                   CRC32C of the value (32)                    |
  *  +---------------------------------------------------------------+
@@ -47,8 +53,8 @@ public final class EntryHeaderDescriptor
 {
     /** "RCE1" in ASCII, read as a little-endian int. */
     public static final int MAGIC = 0x31454352;
-    /** The header version this code writes. */
-    public static final short VERSION = 1;
+    /** The header version this code writes (2 added the freshness windows). */
+    public static final short VERSION = 2;
     /** The most extents one entry may occupy; a store evicts more rather than scatter further. */
     public static final int MAX_EXTENTS = 256;
     /** The longest key, in UTF-8 bytes. */
@@ -74,8 +80,14 @@ public final class EntryHeaderDescriptor
     public static final int CREATED_AT_OFFSET = SEQUENCE_OFFSET + Long.BYTES;
     /** Offset of the expiry time. */
     public static final int EXPIRES_AT_OFFSET = CREATED_AT_OFFSET + Long.BYTES;
+    /** Offset of the end of freshness. */
+    public static final int FRESH_UNTIL_OFFSET = EXPIRES_AT_OFFSET + Long.BYTES;
+    /** Offset of the end of the stale-while-revalidate window. */
+    public static final int SWR_UNTIL_OFFSET = FRESH_UNTIL_OFFSET + Long.BYTES;
+    /** Offset of the end of the stale-if-error window. */
+    public static final int SIE_UNTIL_OFFSET = SWR_UNTIL_OFFSET + Long.BYTES;
     /** Offset of the value's CRC32C. */
-    public static final int VALUE_CRC_OFFSET = EXPIRES_AT_OFFSET + Long.BYTES;
+    public static final int VALUE_CRC_OFFSET = SIE_UNTIL_OFFSET + Long.BYTES;
     /** Offset of the extent count. */
     public static final int EXTENT_COUNT_OFFSET = VALUE_CRC_OFFSET + Integer.BYTES;
     /** Offset of the metadata length. */

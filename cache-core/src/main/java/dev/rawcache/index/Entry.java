@@ -28,6 +28,9 @@ public final class Entry
     private final int valueCrc;
     private final long createdAtMillis;
     private final long expiresAtMillis;
+    private final long freshUntilMillis;
+    private final long staleWhileRevalidateUntilMillis;
+    private final long staleIfErrorUntilMillis;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean verified;
     private volatile long deathLsn = -1;
@@ -60,6 +63,32 @@ public final class Entry
                  final int headerLength, final long valueLength, final int valueCrc, final long createdAtMillis,
                  final long expiresAtMillis, final boolean verified)
     {
+        this(key, keyBytes, sequence, extents, headerLength, valueLength, valueCrc, createdAtMillis, expiresAtMillis,
+            verified, new long[]{expiresAtMillis, 0, 0});
+    }
+
+    /**
+     * A new entry with freshness windows, holding the index's reference.
+     *
+     * @param key             the key.
+     * @param keyBytes        the key's UTF-8 bytes.
+     * @param sequence        the store's unique sequence, also in the on-disk header.
+     * @param extents         the blocks holding header and value.
+     * @param headerLength    bytes of header before the value.
+     * @param valueLength     bytes of value.
+     * @param valueCrc        CRC32C of the value.
+     * @param createdAtMillis when it was stored, epoch ms.
+     * @param expiresAtMillis when it stops being servable at all, epoch ms, 0 for never.
+     * @param verified        whether its bytes are known good since the file was opened.
+     * @param freshness       fresh until, stale-while-revalidate until, stale-if-error until (epoch ms; 0 = none).
+     */
+    public Entry(final String key, final byte[] keyBytes, final long sequence, final ExtentList extents,
+                 final int headerLength, final long valueLength, final int valueCrc, final long createdAtMillis,
+                 final long expiresAtMillis, final boolean verified, final long[] freshness)
+    {
+        this.freshUntilMillis = freshness[0];
+        this.staleWhileRevalidateUntilMillis = freshness[1];
+        this.staleIfErrorUntilMillis = freshness[2];
         this.key = key;
         this.keyBytes = keyBytes;
         this.sequence = sequence;
@@ -241,6 +270,46 @@ public final class Entry
     public long expiresAtMillis()
     {
         return expiresAtMillis;
+    }
+
+    /**
+     * When the entry stops being fresh.
+     *
+     * @return epoch ms, 0 for forever.
+     */
+    public long freshUntilMillis()
+    {
+        return freshUntilMillis;
+    }
+
+    /**
+     * When its stale-while-revalidate window ends.
+     *
+     * @return epoch ms, 0 for none.
+     */
+    public long staleWhileRevalidateUntilMillis()
+    {
+        return staleWhileRevalidateUntilMillis;
+    }
+
+    /**
+     * When its stale-if-error window ends.
+     *
+     * @return epoch ms, 0 for none.
+     */
+    public long staleIfErrorUntilMillis()
+    {
+        return staleIfErrorUntilMillis;
+    }
+
+    /**
+     * The three freshness times, as {@link #Entry} takes them.
+     *
+     * @return fresh until, stale-while-revalidate until, stale-if-error until.
+     */
+    public long[] freshness()
+    {
+        return new long[]{freshUntilMillis, staleWhileRevalidateUntilMillis, staleIfErrorUntilMillis};
     }
 
     /**

@@ -12,9 +12,10 @@ import java.nio.charset.StandardCharsets;
  * checkpoint. Little-endian, 8-byte aligned.
  * <pre>
  *   0  sequence (64)          8  value length (64)      16 created at, epoch ms (64)
- *  24  expires at (64)       32  value CRC32C (32)      36 header length (32)
- *  40  extent count (32)     44  key length (32)        48 extents: count x (first block (32), blocks (32))
- *  48 + 8n  key bytes (UTF-8), zero padded to 8
+ *  24  expires at (64)       32  fresh until (64)       40 stale-while-revalidate until (64)
+ *  48  stale-if-error until (64)                        56 value CRC32C (32)      60 header length (32)
+ *  64  extent count (32)     68  key length (32)        72 extents: count x (first block (32), blocks (32))
+ *  72 + 8n  key bytes (UTF-8), zero padded to 8
  * </pre>
  * Stateless and thread-safe.
  */
@@ -28,8 +29,14 @@ public final class EntryRecord
     public static final int CREATED_AT_OFFSET = VALUE_LENGTH_OFFSET + Long.BYTES;
     /** Offset of the expiry time. */
     public static final int EXPIRES_AT_OFFSET = CREATED_AT_OFFSET + Long.BYTES;
+    /** Offset of the end of freshness. */
+    public static final int FRESH_UNTIL_OFFSET = EXPIRES_AT_OFFSET + Long.BYTES;
+    /** Offset of the end of the stale-while-revalidate window. */
+    public static final int SWR_UNTIL_OFFSET = FRESH_UNTIL_OFFSET + Long.BYTES;
+    /** Offset of the end of the stale-if-error window. */
+    public static final int SIE_UNTIL_OFFSET = SWR_UNTIL_OFFSET + Long.BYTES;
     /** Offset of the value's CRC32C. */
-    public static final int VALUE_CRC_OFFSET = EXPIRES_AT_OFFSET + Long.BYTES;
+    public static final int VALUE_CRC_OFFSET = SIE_UNTIL_OFFSET + Long.BYTES;
     /** Offset of the on-disk header length. */
     public static final int HEADER_LENGTH_OFFSET = VALUE_CRC_OFFSET + Integer.BYTES;
     /** Offset of the extent count. */
@@ -69,6 +76,9 @@ public final class EntryRecord
             .putLong(entry.valueLength())
             .putLong(entry.createdAtMillis())
             .putLong(entry.expiresAtMillis())
+            .putLong(entry.freshUntilMillis())
+            .putLong(entry.staleWhileRevalidateUntilMillis())
+            .putLong(entry.staleIfErrorUntilMillis())
             .putInt(entry.valueCrc())
             .putInt(entry.headerLength())
             .putInt(extents.size())
@@ -136,7 +146,9 @@ public final class EntryRecord
         b.get(at, key);
         src.position(start + length);
         return new Entry(new String(key, StandardCharsets.UTF_8), key, sequence, ExtentList.ofPacked(packed),
-            headerLength, valueLength, valueCrc, createdAt, expiresAt, false);
+            headerLength, valueLength, valueCrc, createdAt, expiresAt, false, new long[]{
+            b.getLong(start + FRESH_UNTIL_OFFSET), b.getLong(start + SWR_UNTIL_OFFSET),
+            b.getLong(start + SIE_UNTIL_OFFSET)});
     }
 
     static int align8(final int value)

@@ -31,7 +31,7 @@ package dev.rawcache.io.file;
  * </pre>
  * Data blocks run from {@code Data Start Block} for {@code Data Block Count} blocks; blocks between the superblock
  * and the data region are reserved for metadata (in version 2: two checkpoint pointer blocks and the journal ring,
- * laid out by cache-core). Version 1 had no metadata region.
+ * laid out by cache-core). Version 1 had no metadata region; version 3 added freshness windows to entries.
  */
 public final class SuperblockDescriptor
 {
@@ -39,7 +39,7 @@ public final class SuperblockDescriptor
     public static final long MAGIC = 0x4548434143574152L;
 
     /** The format version this code writes and reads. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     /** Offset of the magic. */
     public static final int MAGIC_OFFSET = 0;
