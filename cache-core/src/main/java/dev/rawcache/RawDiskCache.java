@@ -745,6 +745,12 @@ public final class RawDiskCache implements AutoCloseable
                 return writeAndPublishUpdate(old, keyBytes, metadata, extents, 0, value, null);
             }
             final ExtentList tail = old.extents().tail(headerBlocks);
+            if (tail.size() >= EntryHeaderDescriptor.MAX_EXTENTS)
+            {
+                throw new CacheIoException(CacheIoException.Reason.NO_SPACE, String.format("the body of key %s lies " +
+                    "in %d extents, the most an entry may have, so a new header cannot be put in front of it; " +
+                    "store the entry again instead", key, tail.size()));
+            }
             int assumedExtents = 1;
             while (true)
             {
@@ -801,10 +807,10 @@ public final class RawDiskCache implements AutoCloseable
         {
             bytes.writeEntry(extents, header, value);
         }
-        catch (final IOException e)
+        catch (final IOException | RuntimeException | Error e)
         {
             freeExtents(written);
-            throw ioFailure("metadata update of key " + key, e);
+            throw e instanceof IOException io ? ioFailure("metadata update of key " + key, io) : rethrow(e);
         }
         final Entry updated = new Entry(key, keyBytes, seq, extents, headerLength, old.valueLength(),
             old.valueCrc(), old.createdAtMillis(), old.expiresAtMillis(), old.isVerified(), old.freshness());
@@ -817,6 +823,15 @@ public final class RawDiskCache implements AutoCloseable
                 freeExtents(written);
                 return false;
             }
+            try
+            {
+                lsn = journal.appendStore(updated);
+            }
+            catch (final RuntimeException e)
+            {
+                freeExtents(written);
+                throw e;
+            }
             if (head != null)
             {
                 // The body's tail now belongs to both: each frees only its own header blocks, the last the tail.
@@ -825,7 +840,6 @@ public final class RawDiskCache implements AutoCloseable
                 old.share(old.extents().head(old.extents().blockCount() - shared.extents().blockCount()), shared);
                 updated.share(head, shared);
             }
-            lsn = journal.appendStore(updated);
             index.putLocked(updated);
             old.markDead(lsn);
         }
@@ -1328,8 +1342,12 @@ public final class RawDiskCache implements AutoCloseable
         private volatile ExtentList extents = ExtentList.empty();
         /** Body bytes written; guarded by this (followers read it). */
         private long written;
-        /** 0 open, 1 committed, 2 aborted; guarded by this. */
+        /** 0 open, 1 committed, 2 aborted, 3 committing; guarded by this. */
         private int state;
+        /** Writes (sequential or to ranges) in progress; guarded by this. Blocks are never freed under one. */
+        private int inFlight;
+        /** Whether the blocks of an aborted writer were given back; guarded by this. */
+        private boolean freed;
         /** Readers following; guarded by this. */
         private int followers;
         /** The entry published by commit; guarded by this. */
@@ -1376,34 +1394,75 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public void write(final ByteBuffer chunk)
         {
-            Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
+            final int n = chunk.remaining();
+            final long before;
             synchronized (this)
             {
+                Checks.requireState(state == 0, "writer of key %s is no longer open", key);
                 Checks.requireState(rangesHandedOut == 0, "writer of key %s is being filled in ranges; write to the " +
                     "ranges", key);
+                before = written;
+                Checks.requireArgument(declared < 0 || before + n <= declared, "chunk of %d bytes would take the " +
+                    "body of key %s to %d bytes, past its declared length of %d", n, key, before + n, declared);
+                Checks.requireArgument(before + n <= maxBytes, "chunk of %d bytes would take the body of key %s to " +
+                    "%d bytes, past the maximum object size of %d bytes", n, key, before + n, maxBytes);
+                inFlight++;
             }
-            final int n = chunk.remaining();
-            final long before = written();
-            Checks.requireArgument(declared < 0 || before + n <= declared, "chunk of %d bytes would take the body of " +
-                "key %s to %d bytes, past its declared length of %d", n, key, before + n, declared);
-            Checks.requireArgument(before + n <= maxBytes, "chunk of %d bytes would take the body of key %s to %d " +
-                "bytes, past the maximum object size of %d bytes", n, key, before + n, maxBytes);
-            ensureRoom(before + n);
-            crc.update(chunk.duplicate());
+            boolean done = false;
             try
             {
+                ensureRoom(before + n);
                 file.write(extents, reservedHeader + before, chunk.duplicate());
+                // The checksum takes the chunk only once it is on its way: a failed write can be retried.
+                crc.update(chunk.duplicate());
+                done = true;
             }
             catch (final IOException e)
             {
                 throw ioFailure("write of key " + key, e);
             }
+            finally
+            {
+                endWrite(done ? before + n : -1);
+            }
             chunk.position(chunk.limit());
+        }
+
+        /**
+         * Ends a write in progress; moves {@code written} on if {@code newWritten} is not -1, and gives the blocks
+         * back if the writer was aborted meanwhile and this was the last thing holding them.
+         */
+        private void endWrite(final long newWritten)
+        {
+            final boolean freeNow;
             synchronized (this)
             {
-                written = before + n;
-                notifyAll();
+                inFlight--;
+                if (newWritten >= 0 && state == 0)
+                {
+                    written = newWritten;
+                    notifyAll();
+                }
+                freeNow = takeFreeLocked();
             }
+            if (freeNow)
+            {
+                freeExtents(extents);
+            }
+        }
+
+        /**
+         * Whether the caller must now free the blocks: the writer aborted, and no write, follower or commit holds
+         * them. Guarded by this; true at most once.
+         */
+        private boolean takeFreeLocked()
+        {
+            if (state == 2 && inFlight == 0 && followers == 0 && !freed && extents.size() > 0)
+            {
+                freed = true;
+                return true;
+            }
+            return false;
         }
 
         @Override
@@ -1421,10 +1480,13 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public void commit(final WriteReceipt... receipts)
         {
-            Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
             final boolean ranged;
+            final long length;
             synchronized (this)
             {
+                Checks.requireState(state == 0, "writer of key %s is no longer open", key);
+                Checks.requireState(inFlight == 0, "writer of key %s has %d writes in progress; commit after they " +
+                    "end", key, inFlight);
                 ranged = rangesHandedOut > 0;
                 if (ranged)
                 {
@@ -1438,42 +1500,46 @@ public final class RawDiskCache implements AutoCloseable
                         key, new java.util.TreeSet<>(rangesOpen));
                     written = declared;
                 }
+                length = written;
+                Checks.requireState(declared < 0 || length == declared, "body of key %s is %d bytes, short of its " +
+                    "declared length of %d; write the rest or abort", key, length, declared);
+                // From here on abort() leaves the writer alone: the commit finishes or fails by itself.
+                state = 3;
             }
-            final long length = written();
-            Checks.requireState(declared < 0 || length == declared, "body of key %s is %d bytes, short of its " +
-                "declared length of %d; write the rest or abort", key, length, declared);
-            ensureRoom(length);
-            final long needed = blocksFor(reservedHeader + length);
-            final ExtentList spare = extents.tail(needed);
-            final ExtentList kept = extents.head(needed);
-            final long now = config.clock().millis();
-            final long seq = sequence.incrementAndGet();
-            final int valueCrc = ranged ? crcOfWrittenBody(length) : (int)crc.getValue();
-            final long[] freshness = freshnessAt(now);
-            final long hardExpiry = new Freshness(freshness[0], freshness[1], freshness[2]).hardExpiryMillis();
-            final ByteBuffer header = EntryHeader.encode(keyBytes, kept, length, seq, now, hardExpiry, valueCrc,
-                creationId, metadata, reservedHeader, freshness);
+            final Entry entry;
+            final ExtentList spare;
             try
             {
+                ensureRoom(length);
+                final long needed = blocksFor(reservedHeader + length);
+                spare = extents.tail(needed);
+                final ExtentList kept = extents.head(needed);
+                final long now = config.clock().millis();
+                final long seq = sequence.incrementAndGet();
+                final int valueCrc = ranged ? crcOfWrittenBody(length) : (int)crc.getValue();
+                final long[] freshness = freshnessAt(now);
+                final long hardExpiry = new Freshness(freshness[0], freshness[1], freshness[2]).hardExpiryMillis();
+                final ByteBuffer header = EntryHeader.encode(keyBytes, kept, length, seq, now, hardExpiry, valueCrc,
+                    creationId, metadata, reservedHeader, freshness);
                 file.write(kept, 0, header);
-            }
-            catch (final IOException e)
-            {
-                abort();
-                throw ioFailure("commit of key " + key, e);
-            }
-            final Entry entry = new Entry(key, keyBytes, seq, kept, reservedHeader, length, valueCrc, now,
-                hardExpiry, true, freshness);
-            synchronized (this)
-            {
-                for (int i = 0; i < followers; i++)
+                entry = new Entry(key, keyBytes, seq, kept, reservedHeader, length, valueCrc, now, hardExpiry, true,
+                    freshness);
+                synchronized (this)
                 {
-                    entry.tryPin();
+                    for (int i = 0; i < followers; i++)
+                    {
+                        entry.tryPin();
+                    }
+                    committed = entry;
+                    extents = kept;
+                    state = 1;
+                    notifyAll();
                 }
-                committed = entry;
-                extents = kept;
-                state = 1;
-                notifyAll();
+            }
+            catch (final IOException | RuntimeException | Error e)
+            {
+                failCommit();
+                throw e instanceof IOException io ? ioFailure("commit of key " + key, io) : rethrow(e);
             }
             writing.remove(key, this);
             if (spare.size() > 0)
@@ -1481,6 +1547,23 @@ public final class RawDiskCache implements AutoCloseable
                 freeExtents(spare);
             }
             publish(entry);
+        }
+
+        /** A commit that failed before publishing: the writer is aborted and its blocks go when nothing holds them. */
+        private void failCommit()
+        {
+            final boolean freeNow;
+            synchronized (this)
+            {
+                state = 2;
+                notifyAll();
+                freeNow = takeFreeLocked();
+            }
+            writing.remove(key, this);
+            if (freeNow)
+            {
+                freeExtents(extents);
+            }
         }
 
         @Override
@@ -1519,10 +1602,14 @@ public final class RawDiskCache implements AutoCloseable
                 @Override
                 public void write(final ByteBuffer chunk)
                 {
-                    Checks.requireState(isOpen(), "writer of key %s is no longer open", key);
                     final int n = chunk.remaining();
                     Checks.requireArgument(filled + n <= length, "chunk of %d bytes would overflow the range " +
                         "[%d, %d) of key %s, which has %d bytes left", n, offset, offset + length, key, length - filled);
+                    synchronized (Writer.this)
+                    {
+                        Checks.requireState(state == 0, "writer of key %s is no longer open", key);
+                        inFlight++;
+                    }
                     try
                     {
                         file.write(extents, reservedHeader + offset + filled, chunk.duplicate());
@@ -1530,6 +1617,10 @@ public final class RawDiskCache implements AutoCloseable
                     catch (final IOException e)
                     {
                         throw ioFailure("write of a range of key " + key, e);
+                    }
+                    finally
+                    {
+                        endWrite(-1);
                     }
                     chunk.position(chunk.limit());
                     filled += n;
@@ -1622,11 +1713,11 @@ public final class RawDiskCache implements AutoCloseable
                     return;
                 }
                 state = 2;
-                freeNow = followers == 0;
                 notifyAll();
+                freeNow = takeFreeLocked();
             }
             writing.remove(key, this);
-            if (freeNow && extents.size() > 0)
+            if (freeNow)
             {
                 freeExtents(extents);
             }
@@ -1692,7 +1783,7 @@ public final class RawDiskCache implements AutoCloseable
                     {
                         try
                         {
-                            while (state == 0 && written <= position)
+                            while ((state == 0 || state == 3) && written <= position)
                             {
                                 Writer.this.wait();
                             }
@@ -1741,13 +1832,13 @@ public final class RawDiskCache implements AutoCloseable
                     {
                         followers--;
                         pinned = committed;
-                        freeNow = state == 2 && followers == 0;
+                        freeNow = pinned == null && takeFreeLocked();
                     }
                     if (pinned != null)
                     {
                         RawDiskCache.this.release(pinned);
                     }
-                    else if (freeNow && extents.size() > 0)
+                    else if (freeNow)
                     {
                         freeExtents(extents);
                     }
@@ -1970,9 +2061,9 @@ public final class RawDiskCache implements AutoCloseable
             final long deathLsn = entry.deathLsn();
             freeWhenJournaled(entry.ownExtents(), deathLsn);
             final Entry.SharedBlocks shared = entry.sharedBlocks();
-            if (shared != null && shared.release())
+            if (shared != null && shared.release(deathLsn))
             {
-                freeWhenJournaled(shared.extents(), deathLsn);
+                freeWhenJournaled(shared.extents(), shared.latestDeathLsn());
             }
         }
     }

@@ -135,6 +135,36 @@ class ParallelRangeWriteTest
     }
 
     @Test
+    void shouldKeepTheBlocksOfAWriteInProgressWhenAnotherThreadAborts() throws Exception
+    {
+        // Found in review: abort() freed the blocks under a range write still running, which then overwrote the
+        // next entry stored in them; that entry was served with the wrong bytes.
+        final int size = 32 << 20;
+        try (RawDiskCache cache = RawDiskCache.open(CacheConfig.builder(dir.resolve("inflight.cache"))
+            .capacityBytes(96L << 20).build()))
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                final EntryWriter writer = cache.openWriter("w", ByteBuffer.allocate(0),
+                    WriteOptions.defaults().withDeclaredLength(size));
+                final WriteRange range = writer.allocateRange(size);
+                final ByteBuffer junk = ByteBuffer.wrap(Values.of("w", round, size));
+                final Thread filler = new Thread(() -> range.write(junk));
+                filler.start();
+                Thread.sleep(1);
+                writer.abort();
+                final String key = "v" + round;
+                cache.store(key, Values.of(key, 1, 20 << 20));
+                filler.join(30_000);
+                Values.assertLookup(key, 1, 20 << 20, cache.lookup(key));
+                assertTrue(cache.remove(key));
+            }
+            cache.reclaimClosedViews();
+            assertEquals(cache.stats().checkpointBlocks(), cache.stats().usedBlocks(), "nothing leaked or freed twice");
+        }
+    }
+
+    @Test
     void shouldDropAWriterNobodyFollowsButKeepOneThatReadersFollow()
     {
         try (RawDiskCache cache = open("unfollowed.cache"))

@@ -112,6 +112,7 @@ public final class Entry
     {
         private final ExtentList extents;
         private final AtomicInteger owners = new AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicLong latestDeathLsn = new java.util.concurrent.atomic.AtomicLong(-1);
 
         /**
          * Shared blocks with no owner yet.
@@ -134,13 +135,37 @@ public final class Entry
         }
 
         /**
-         * Gives up one owner.
+         * Gives up one owner, which died with the journal record ending at {@code deathLsn}.
          *
-         * @return true when it was the last: the caller frees the blocks.
+         * @param deathLsn the LSN after the record that ended that owner.
+         * @return true when it was the last: the caller frees the blocks once the journal is written to
+         * {@link #latestDeathLsn()}.
          */
-        public boolean release()
+        public boolean release(final long deathLsn)
         {
+            latestDeathLsn.accumulateAndGet(deathLsn, Math::max);
             return owners.decrementAndGet() == 0;
+        }
+
+        /**
+         * The latest journal position at which an owner died: the blocks may be reused only once the journal is
+         * written that far, whichever owner happened to be released last.
+         *
+         * @return the LSN.
+         */
+        public long latestDeathLsn()
+        {
+            return latestDeathLsn.get();
+        }
+
+        /**
+         * How many entries own the blocks now.
+         *
+         * @return the owner count.
+         */
+        public int owners()
+        {
+            return owners.get();
         }
     }
 

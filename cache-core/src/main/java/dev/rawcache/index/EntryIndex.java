@@ -196,7 +196,7 @@ public final class EntryIndex
                 break;
             }
             plan.add(e);
-            freed += e.isPinnedByReaders() ? 0 : e.extents().blockCount();
+            freed += e.isPinnedByReaders() ? 0 : freedBy(e);
             if (freed >= blocksWanted)
             {
                 return plan;
@@ -215,7 +215,7 @@ public final class EntryIndex
                 continue;
             }
             plan.add(e);
-            freed += e.extents().blockCount();
+            freed += freedBy(e);
             if (freed >= blocksWanted)
             {
                 return plan;
@@ -224,7 +224,7 @@ public final class EntryIndex
         if (own != null)
         {
             plan.add(own);
-            freed += own.extents().blockCount();
+            freed += freedBy(own);
         }
         return freed >= blocksWanted ? plan : null;
     }
@@ -273,6 +273,14 @@ public final class EntryIndex
             keys.add(e.key());
         }
         return keys;
+    }
+
+    /** Blocks that evicting an unpinned entry frees now: its own, and shared ones if it is their last owner. */
+    private static long freedBy(final Entry entry)
+    {
+        final Entry.SharedBlocks shared = entry.sharedBlocks();
+        return entry.ownExtents().blockCount() +
+            (shared != null && shared.owners() == 1 ? shared.extents().blockCount() : 0);
     }
 
     private void drainReadBuffer()
