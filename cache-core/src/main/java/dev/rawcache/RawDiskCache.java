@@ -1168,6 +1168,11 @@ public final class RawDiskCache implements AutoCloseable
             }
             closed = true;
         }
+        // Writers still writing will never commit now: abort them, which also wakes the readers that follow them.
+        for (final Writer writer : writing.values())
+        {
+            writer.abort();
+        }
         checkpointSignal.release();
         try
         {

@@ -57,7 +57,7 @@ public final class FillLocks
         {
             return mine.permit(FillPermit.Outcome.WRITER);
         }
-        if (current.done.await(timeout.toNanos(), TimeUnit.NANOSECONDS))
+        if (current.done.await(toNanosSaturated(timeout), TimeUnit.NANOSECONDS))
         {
             return new Follower();
         }
@@ -70,6 +70,18 @@ public final class FillLocks
         }
         // Someone else took over or the fill just ended: let the caller look again.
         return new Follower();
+    }
+
+    private static long toNanosSaturated(final Duration timeout)
+    {
+        try
+        {
+            return timeout.toNanos();
+        }
+        catch (final ArithmeticException e)
+        {
+            return Long.MAX_VALUE;
+        }
     }
 
     /**
