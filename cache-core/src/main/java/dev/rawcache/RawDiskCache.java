@@ -89,6 +89,9 @@ public final class RawDiskCache implements AutoCloseable
     public static final int MAX_METADATA_BYTES = EntryHeaderDescriptor.MAX_METADATA_BYTES;
 
     private static final ByteBuffer EMPTY_METADATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
+    /** How long a store short of room waits for readers to release pinned blocks before it fails with NO_SPACE. */
+    private static final long PIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long PIN_WAIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private static final int MAX_ALLOCATION_ROUNDS = 4;
 
@@ -316,9 +319,10 @@ public final class RawDiskCache implements AutoCloseable
      * @param key   the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
      * @param value the bytes from position to limit; the buffer's position is not changed.
      * @throws IllegalArgumentException for a bad key or a value larger than the cache can hold.
-     * @throws CacheIoException         {@code NO_SPACE} when readers pin so much that no room can be made (nothing is
-     *                                  evicted then, and the key's old entry is kept), {@code IO} when the write
-     *                                  fails (the old entry is kept unless this store had to evict it for room).
+     * @throws CacheIoException         {@code NO_SPACE} when readers pin so much that no room can be made, even after
+     *                                  waiting up to 250 ms for them to let go (nothing is evicted then, and the key's
+     *                                  old entry is kept), {@code IO} when the write fails (the old entry is kept
+     *                                  unless this store had to evict it for room).
      */
     public void store(final String key, final ByteBuffer value)
     {
@@ -2155,6 +2159,7 @@ public final class RawDiskCache implements AutoCloseable
         try
         {
             boolean reclaimedViews = false;
+            long waitDeadline = 0;
             while (true)
             {
                 final ExtentList extents = allocator.allocate(blocks, maxExtents);
@@ -2193,6 +2198,29 @@ public final class RawDiskCache implements AutoCloseable
                         // handshake, so only when evicting cannot make room otherwise, and once.
                         reclaimedViews = true;
                         mapping.reclaim();
+                        continue;
+                    }
+                    if (waitDeadline == 0)
+                    {
+                        waitDeadline = System.nanoTime() + PIN_WAIT_NANOS;
+                    }
+                    if (System.nanoTime() < waitDeadline)
+                    {
+                        // Readers pin what could be evicted: give them a moment to let go (their views close, their
+                        // grace periods end), without holding the index lock meanwhile.
+                        index.unlock();
+                        try
+                        {
+                            java.util.concurrent.locks.LockSupport.parkNanos(PIN_WAIT_STEP_NANOS);
+                            if (mapping != null && pendingViewReleases.get() > 0)
+                            {
+                                mapping.reclaim();
+                            }
+                        }
+                        finally
+                        {
+                            index.lock();
+                        }
                         continue;
                     }
                     storeFailures.increment();
