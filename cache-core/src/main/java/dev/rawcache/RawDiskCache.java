@@ -1561,9 +1561,22 @@ public final class RawDiskCache implements AutoCloseable
         /** A commit that failed before publishing: the writer is aborted and its blocks go when nothing holds them. */
         private void failCommit()
         {
+            markAborted(false);
+        }
+
+        /**
+         * Moves the writer to aborted (only from open when {@code onlyIfOpen}), wakes its followers, and frees its
+         * blocks if nothing holds them any more.
+         */
+        private void markAborted(final boolean onlyIfOpen)
+        {
             final boolean freeNow;
             synchronized (this)
             {
+                if (onlyIfOpen && state != 0)
+                {
+                    return;
+                }
                 state = 2;
                 notifyAll();
                 freeNow = takeFreeLocked();
@@ -1714,22 +1727,7 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public void abort()
         {
-            final boolean freeNow;
-            synchronized (this)
-            {
-                if (state != 0)
-                {
-                    return;
-                }
-                state = 2;
-                notifyAll();
-                freeNow = takeFreeLocked();
-            }
-            writing.remove(key, this);
-            if (freeNow)
-            {
-                freeExtents(extents);
-            }
+            markAborted(true);
         }
 
         @Override
