@@ -721,6 +721,25 @@ public final class RawDiskCache implements AutoCloseable
      */
     public boolean updateMetadata(final String key, final ByteBuffer metadata)
     {
+        return updateMetadata(key, metadata, null);
+    }
+
+    /**
+     * Replaces a key's metadata and renews its freshness, as {@link #updateMetadata(String, ByteBuffer)} does: what
+     * a proxy does on a {@code 304 Not Modified}, whose headers restart the entry's freshness lifetime. The TTL and
+     * freshness windows are those of {@code options} counted from now, as for a new store ({@link
+     * CacheConfig#defaultTtl()} when the options set none); the declared length is ignored.
+     *
+     * @param key      the key.
+     * @param metadata the new metadata from position to limit, at most {@link #MAX_METADATA_BYTES}; not changed.
+     * @param options  the new TTL and freshness; null keeps the entry's own.
+     * @return true when the key had a live entry and its metadata was replaced; false when it had none, or was
+     * stored again or removed meanwhile.
+     * @throws CacheIoException {@code NO_SPACE} when no room can be made for the new header, {@code IO} when writing
+     *                          fails; the entry is kept as it was.
+     */
+    public boolean updateMetadata(final String key, final ByteBuffer metadata, final WriteOptions options)
+    {
         final byte[] keyBytes = checkKey(key);
         checkMetadata(key, metadata);
         ensureOpen();
@@ -746,7 +765,8 @@ public final class RawDiskCache implements AutoCloseable
                     return false;
                 }
                 final ExtentList extents = allocateFor(key, keyBytes.length, metadataLength, old.valueLength(), now);
-                return writeAndPublishUpdate(old, keyBytes, metadata, extents, 0, value, null);
+                return writeAndPublishUpdate(old, keyBytes, metadata, extents, 0, value, null, renewed(old, options,
+                    now));
             }
             final ExtentList tail = old.extents().tail(headerBlocks);
             if (tail.size() >= EntryHeaderDescriptor.MAX_EXTENTS)
@@ -778,7 +798,7 @@ public final class RawDiskCache implements AutoCloseable
                     }
                     final int reserved = (int)(head.blockCount() * blockSize - prefix);
                     return writeAndPublishUpdate(old, keyBytes, metadata, head.concat(tail), reserved, moved.flip(),
-                        head);
+                        head, renewed(old, options, now));
                 }
                 freeExtents(head);
                 assumedExtents = head.size();
@@ -798,13 +818,13 @@ public final class RawDiskCache implements AutoCloseable
      */
     private boolean writeAndPublishUpdate(final Entry old, final byte[] keyBytes, final ByteBuffer metadata,
                                          final ExtentList extents, final int reservedHeader, final ByteBuffer value,
-                                         final ExtentList head)
+                                         final ExtentList head, final long[] freshness)
     {
+        final long hardExpiry = new Freshness(freshness[0], freshness[1], freshness[2]).hardExpiryMillis();
         final String key = old.key();
         final long seq = sequence.incrementAndGet();
         final ByteBuffer header = EntryHeader.encode(keyBytes, extents, old.valueLength(), seq,
-            old.createdAtMillis(), old.expiresAtMillis(), old.valueCrc(), creationId, metadata, reservedHeader,
-            old.freshness());
+            old.createdAtMillis(), hardExpiry, old.valueCrc(), creationId, metadata, reservedHeader, freshness);
         final ExtentList written = head != null ? head : extents;
         final int headerLength = header.remaining();
         try
@@ -817,7 +837,7 @@ public final class RawDiskCache implements AutoCloseable
             throw e instanceof IOException io ? ioFailure("metadata update of key " + key, io) : rethrow(e);
         }
         final Entry updated = new Entry(key, keyBytes, seq, extents, headerLength, old.valueLength(),
-            old.valueCrc(), old.createdAtMillis(), old.expiresAtMillis(), old.isVerified(), old.freshness());
+            old.valueCrc(), old.createdAtMillis(), hardExpiry, old.isVerified(), freshness);
         final long lsn;
         index.lock();
         try
@@ -1856,15 +1876,7 @@ public final class RawDiskCache implements AutoCloseable
         /** Fresh until, stale-while-revalidate until, stale-if-error until, for an entry committed at {@code now}. */
         private long[] freshnessAt(final long now)
         {
-            final long freshUntil = expiresAt(now, ttl);
-            if (freshUntil == 0)
-            {
-                return new long[]{0, 0, 0};
-            }
-            final Duration swr = options.staleWhileRevalidate();
-            final Duration sie = options.staleIfError();
-            return new long[]{freshUntil, swr == null ? 0 : saturatedAdd(freshUntil, CacheConfig.toMillisSaturated(swr)),
-                sie == null ? 0 : saturatedAdd(freshUntil, CacheConfig.toMillisSaturated(sie))};
+            return freshnessWindows(now, ttl, options);
         }
 
         /** Takes more blocks, doubling, until the header and {@code bodyBytes} fit. */
@@ -2263,6 +2275,30 @@ public final class RawDiskCache implements AutoCloseable
         Checks.requireArgument(metadata.remaining() <= MAX_METADATA_BYTES,
             "metadata of %d bytes for key %s is too large: the limit is %d bytes", metadata.remaining(), key,
             MAX_METADATA_BYTES);
+    }
+
+    /** The freshness of an entry whose metadata is updated now: renewed from {@code options}, else the old one. */
+    private long[] renewed(final Entry old, final WriteOptions options, final long now)
+    {
+        if (options == null)
+        {
+            return old.freshness();
+        }
+        return freshnessWindows(now, options.ttl() != null ? options.ttl() : config.defaultTtl(), options);
+    }
+
+    /** Fresh until, stale-while-revalidate until, stale-if-error until, for an entry written at {@code now}. */
+    private long[] freshnessWindows(final long now, final Duration ttl, final WriteOptions options)
+    {
+        final long freshUntil = expiresAt(now, ttl);
+        if (freshUntil == 0)
+        {
+            return new long[]{0, 0, 0};
+        }
+        final Duration swr = options.staleWhileRevalidate();
+        final Duration sie = options.staleIfError();
+        return new long[]{freshUntil, swr == null ? 0 : saturatedAdd(freshUntil, CacheConfig.toMillisSaturated(swr)),
+            sie == null ? 0 : saturatedAdd(freshUntil, CacheConfig.toMillisSaturated(sie))};
     }
 
     private long expiresAt(final long now, final Duration ttl)

@@ -127,4 +127,54 @@ class MetadataUpdateTest
             assertEquals(cache.stats().checkpointBlocks(), cache.stats().usedBlocks());
         }
     }
+
+    @Test
+    void shouldRenewFreshnessWhenAnUpdateBringsNewOptionsAndKeepItWhenNot()
+    {
+        final ManualClock clock = new ManualClock();
+        try (RawDiskCache cache = RawDiskCache.open(CacheConfig.builder(dir.resolve("renew.cache"))
+            .capacityBytes(16L << 20).journalBytes(1 << 20).clock(clock).build()))
+        {
+            final java.time.Duration minute = java.time.Duration.ofMinutes(1);
+            try (EntryWriter writer = cache.openWriter("page", headers("v1"), WriteOptions.defaults()
+                .withFreshness(minute, null, java.time.Duration.ofHours(1))))
+            {
+                writer.write(Values.buffer("page", 1, SIZE));
+                writer.commit();
+            }
+            clock.advance(java.time.Duration.ofMinutes(2));
+            try (EntryReader stale = cache.openReader("page"))
+            {
+                assertEquals(Freshness.State.STALE_IF_ERROR, stale.freshness().state(clock.millis()));
+            }
+            assertTrue(cache.updateMetadata("page", headers("v1-kept")));
+            try (EntryReader kept = cache.openReader("page"))
+            {
+                assertEquals(Freshness.State.STALE_IF_ERROR, kept.freshness().state(clock.millis()),
+                    "an update without options keeps the freshness");
+            }
+            assertTrue(cache.updateMetadata("page", headers("v1-renewed"), WriteOptions.defaults()
+                .withFreshness(minute, null, java.time.Duration.ofHours(1))));
+            try (EntryReader renewed = cache.openReader("page"))
+            {
+                assertEquals(Freshness.State.FRESH, renewed.freshness().state(clock.millis()));
+                assertEquals(clock.millis() + 60_000, renewed.freshness().freshUntilMillis());
+                assertArrayEquals(Values.bytes(headers("v1-renewed")), metadataOf(renewed));
+                Values.assertValue("page", 1, SIZE, body(renewed));
+            }
+        }
+        // 60.5 minutes on, the entry as first stored (windows counted from 2 minutes earlier) would be gone.
+        clock.advance(java.time.Duration.ofSeconds(3630));
+        try (RawDiskCache cache = RawDiskCache.open(CacheConfig.builder(dir.resolve("renew.cache"))
+            .capacityBytes(16L << 20).journalBytes(1 << 20).clock(clock).build()))
+        {
+            try (EntryReader reader = cache.openReader("page"))
+            {
+                assertNotNull(reader, "the renewed expiry was persisted");
+                assertEquals(Freshness.State.STALE_IF_ERROR, reader.freshness().state(clock.millis()));
+            }
+            clock.advance(java.time.Duration.ofMinutes(2));
+            assertNull(cache.openReader("page"), "past its renewed windows the entry is gone");
+        }
+    }
 }
