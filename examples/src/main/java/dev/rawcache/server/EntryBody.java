@@ -17,15 +17,18 @@ final class EntryBody implements Body
     private final EntryReader reader;
     private final long regionThreshold;
     private final long size;
+    private final ServerMetrics metrics;
 
     /**
      * A body over a reader of a committed entry.
      *
      * @param reader          the reader; closed by {@link #close()}.
      * @param regionThreshold ranges of this many bytes and more are sent with {@code sendfile}.
+     * @param metrics         where the bytes of each path are counted.
      */
-    EntryBody(final EntryReader reader, final long regionThreshold)
+    EntryBody(final EntryReader reader, final long regionThreshold, final ServerMetrics metrics)
     {
+        this.metrics = metrics;
         this.reader = reader;
         this.regionThreshold = regionThreshold;
         this.size = reader.size();
@@ -48,6 +51,7 @@ final class EntryBody implements Body
         if (length >= regionThreshold)
         {
             ctx.write(new EntryFileRegion(reader, from, to));
+            metrics.sendfileBytes(length);
             return;
         }
         final ByteBuf buf = ctx.alloc().directBuffer((int)length);
@@ -71,6 +75,7 @@ final class EntryBody implements Body
             throw e;
         }
         ctx.write(buf);
+        metrics.copiedBytes(length);
     }
 
     /**

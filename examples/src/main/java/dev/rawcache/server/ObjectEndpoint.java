@@ -109,7 +109,7 @@ final class ObjectEndpoint
             blocking.execute(() -> following.send(exchange, reader, stored, "HIT"));
             return false;
         }
-        responses.send(exchange, stored.representation(new EntryBody(reader, regionThreshold), "HIT"));
+        responses.send(exchange, stored.representation(new EntryBody(reader, regionThreshold, metrics), "HIT"));
         return true;
     }
 

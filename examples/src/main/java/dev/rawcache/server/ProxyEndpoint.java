@@ -556,8 +556,8 @@ final class ProxyEndpoint
                            final String cacheStatus)
     {
         // On the event loop: the body's reads and its sendfile transfers then never overlap.
-        onLoop(exchange, () -> responses.send(exchange, stored.representation(new EntryBody(reader, regionThreshold),
-            cacheStatus)));
+        onLoop(exchange, () -> responses.send(exchange, stored.representation(new EntryBody(reader, regionThreshold,
+            metrics), cacheStatus)));
     }
 
     private static void onLoop(final Exchange exchange, final Runnable task)

@@ -215,6 +215,16 @@ public final class RawCacheServer implements AutoCloseable
     }
 
     /**
+     * The server's own counters.
+     *
+     * @return the counters.
+     */
+    ServerMetrics metrics()
+    {
+        return metrics;
+    }
+
+    /**
      * Waits until the server is closed.
      *
      * @throws InterruptedException when interrupted.

@@ -31,6 +31,8 @@ final class ServerMetrics
     private final LongAdder uploadBytes = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder fileRequests = new LongAdder();
+    private final LongAdder sendfileBytes = new LongAdder();
+    private final LongAdder copiedBytes = new LongAdder();
 
     void request()
     {
@@ -101,6 +103,36 @@ final class ServerMetrics
         fileRequests.increment();
     }
 
+    void sendfileBytes(final long bytes)
+    {
+        sendfileBytes.add(bytes);
+    }
+
+    void copiedBytes(final long bytes)
+    {
+        copiedBytes.add(bytes);
+    }
+
+    /**
+     * Bytes of cache entries queued as {@code sendfile} regions.
+     *
+     * @return the count.
+     */
+    long sendfileBytes()
+    {
+        return sendfileBytes.sum();
+    }
+
+    /**
+     * Bytes of cache entries read into buffers.
+     *
+     * @return the count.
+     */
+    long copiedBytes()
+    {
+        return copiedBytes.sum();
+    }
+
     /**
      * How many requests went to the origin.
      *
@@ -116,13 +148,14 @@ final class ServerMetrics
         return new long[]{requests.sum(), responsesByClass[0].sum(), responsesByClass[1].sum(),
             responsesByClass[2].sum(), responsesByClass[3].sum(), responsesByClass[4].sum(), bodyBytes.sum(),
             bodyFailures.sum(), hits.sum(), misses.sum(), staleServed.sum(), revalidated.sum(), originRequests.sum(),
-            originErrors.sum(), uploads.sum(), uploadBytes.sum(), fileRequests.sum()};
+            originErrors.sum(), uploads.sum(), uploadBytes.sum(), fileRequests.sum(), sendfileBytes.sum(),
+            copiedBytes.sum()};
     }
 
     private static final String[] SERVER_NAMES = {"requests", "responses_1xx", "responses_2xx", "responses_3xx",
         "responses_4xx", "responses_5xx", "body_bytes", "body_failures", "proxy_hits", "proxy_misses",
         "proxy_stale_served", "proxy_revalidated", "origin_requests", "origin_errors", "uploads", "upload_bytes",
-        "file_requests"};
+        "file_requests", "entry_sendfile_bytes", "entry_copied_bytes"};
 
     /**
      * The cache's statistics and the server's counters as one JSON object.

@@ -58,8 +58,14 @@ class ObjectEndpointTest
         assertEquals(201, put.statusCode());
         final String etag = put.headers().firstValue("ETag").orElseThrow();
 
+        final long sendfileBefore = fixture.server.metrics().sendfileBytes();
+        final long copiedBefore = fixture.server.metrics().copiedBytes();
         final HttpResponse<byte[]> get = fixture.get("/objects/obj-" + size);
         assertEquals(200, get.statusCode());
+        final boolean large = size >= fixture.server.cache().config().mmapThreshold();
+        assertEquals(large ? size : 0, fixture.server.metrics().sendfileBytes() - sendfileBefore,
+            "entries of the mapping threshold and more go out by sendfile");
+        assertEquals(large ? 0 : size, fixture.server.metrics().copiedBytes() - copiedBefore);
         assertArrayEquals(body, get.body());
         assertEquals("application/x-test", get.headers().firstValue("Content-Type").orElseThrow());
         assertEquals(etag, get.headers().firstValue("ETag").orElseThrow());

@@ -39,12 +39,6 @@ final class ServerFixture implements AutoCloseable
         this.base = server.uri();
     }
 
-    static ServerOptions options(final Path dir)
-    {
-        return ServerOptions.defaults(dir.resolve("server.cache")).withPort(0)
-            .withLimits(16L << 20, 16 * 1024, 16, Duration.ofSeconds(30));
-    }
-
     static ServerFixture start(final Path dir) throws Exception
     {
         return new ServerFixture(new ServerOptions("127.0.0.1", 0, dir.resolve("server.cache"), CAPACITY, null, null,
