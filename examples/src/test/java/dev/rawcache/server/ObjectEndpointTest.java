@@ -54,7 +54,8 @@ class ObjectEndpointTest
     void shouldStoreAndServeObjectsOfEverySizeByteExact(final int size) throws Exception
     {
         final byte[] body = Bodies.of("obj-" + size, 1, size);
-        final HttpResponse<byte[]> put = fixture.put("/objects/obj-" + size, body, "Content-Type", "application/x-test");
+        final HttpResponse<byte[]> put = fixture.put("/objects/obj-" + size, body, "Content-Type",
+            "application/x-test");
         assertEquals(201, put.statusCode());
         final String etag = put.headers().firstValue("ETag").orElseThrow();
 
