@@ -62,6 +62,15 @@ public interface EntryWriter extends AutoCloseable
     void commit(WriteReceipt... receipts);
 
     /**
+     * Opens a reader that follows this writer's body as it is written (see {@link EntryReader#isFollowing()}): for a
+     * proxy's filler to serve its own client, and the way to follow a refill while an older entry of the key is still
+     * in the cache (where {@link RawDiskCache#openReader(String)} returns the older entry).
+     *
+     * @return the reader, to close after use; or null when the writer has committed, aborted or failed.
+     */
+    EntryReader follow();
+
+    /**
      * How many readers follow this writer now (see {@link EntryReader#isFollowing()}).
      *
      * @return the follower count.

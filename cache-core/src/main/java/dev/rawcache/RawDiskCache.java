@@ -707,6 +707,27 @@ public final class RawDiskCache implements AutoCloseable
     }
 
     /**
+     * Opens a reader following the write of a key still in progress, even when an older entry of the key is in the
+     * cache (where {@link #openReader(String)} returns the older one): a proxy revalidating a stale entry serves the
+     * refill as it lands, instead of the stale bytes or a second origin fetch.
+     *
+     * @param key the key.
+     * @return a following reader, to close after use; or null when no writer is writing the key.
+     */
+    public EntryReader openFollower(final String key)
+    {
+        checkLookupKey(key);
+        ensureOpen();
+        final Writer writer = writing.get(key);
+        final EntryReader follower = writer == null ? null : writer.follow();
+        if (follower != null)
+        {
+            hits.increment();
+        }
+        return follower;
+    }
+
+    /**
      * Replaces a key's metadata without rewriting its body: after a {@code 304 Not Modified} revalidation, new
      * response headers for a body of any size. The new header goes into new blocks with the value bytes that shared
      * the old header's last block; the rest of the body stays where it is, now co-owned by the old entry (still
@@ -1765,7 +1786,8 @@ public final class RawDiskCache implements AutoCloseable
         /**
          * A reader that follows this writer, or null once it has committed or aborted.
          */
-        synchronized EntryReader follow()
+        @Override
+        public synchronized EntryReader follow()
         {
             if (state != 0)
             {

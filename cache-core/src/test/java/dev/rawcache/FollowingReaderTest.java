@@ -165,4 +165,39 @@ class FollowingReaderTest
             assertNull(cache.openReader("k"));
         }
     }
+
+    @Test
+    void shouldFollowARefillWhileTheOlderEntryIsStillCached() throws Exception
+    {
+        try (RawDiskCache cache = open("refill.cache"))
+        {
+            final byte[] old = Values.of("page", 1, 5 * CHUNK);
+            final byte[] fresh = Values.of("page", 2, 9 * CHUNK + 3);
+            cache.store("page", ByteBuffer.wrap(old));
+            assertNull(cache.openFollower("page"), "no writer: nothing to follow");
+            final EntryWriter writer = cache.openWriter("page", ByteBuffer.allocate(0), WriteOptions.defaults());
+            final EntryReader own = writer.follow();
+            final EntryReader other = cache.openFollower("page");
+            try (EntryReader stale = cache.openReader("page"))
+            {
+                assertFalse(stale.isFollowing(), "openReader still returns the older entry during the refill");
+                assertArrayEquals(old, readAll(stale));
+            }
+            final CountDownLatch firstChunk = new CountDownLatch(1);
+            final CompletableFuture<Void> writing = writeSlowly(writer, fresh, firstChunk, false);
+            try (own; other)
+            {
+                assertTrue(own.isFollowing() && other.isFollowing());
+                assertArrayEquals(fresh, readAll(own));
+                assertArrayEquals(fresh, readAll(other));
+            }
+            writing.get(30, TimeUnit.SECONDS);
+            assertNull(writer.follow(), "a committed writer has nothing left to follow");
+            assertNull(cache.openFollower("page"));
+            try (EntryReader now = cache.openReader("page"))
+            {
+                assertArrayEquals(fresh, readAll(now));
+            }
+        }
+    }
 }

@@ -61,6 +61,12 @@ final class FileEndpoint
             responses.sendStatus(exchange, status, e.getMessage());
             return;
         }
+        catch (final RuntimeException e)
+        {
+            // A mapping that failed, a cache being closed: an answer rather than a dropped connection.
+            responses.sendStatus(exchange, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read /files/" + path);
+            return;
+        }
         final String name = path.substring(path.lastIndexOf('/') + 1);
         responses.send(exchange, new Representation(new MappedFileBody(file), "\"" + file.fileKey() + "\"",
             file.lastModifiedMillis(), MimeTypes.forFileName(name), List.of(), null));

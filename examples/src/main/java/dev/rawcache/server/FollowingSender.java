@@ -1,6 +1,7 @@
 package dev.rawcache.server;
 
 import dev.rawcache.EntryReader;
+import dev.rawcache.server.http.Preconditions;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -8,6 +9,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -30,10 +32,30 @@ final class FollowingSender
     private static final int CHUNK = 64 * 1024;
 
     private final ServerMetrics metrics;
+    private final Responses responses;
 
-    FollowingSender(final ServerMetrics metrics)
+    FollowingSender(final ServerMetrics metrics, final Responses responses)
     {
         this.metrics = metrics;
+        this.responses = responses;
+    }
+
+    /**
+     * Frames a body of unknown length: chunked for HTTP/1.1, else delimited by closing the connection.
+     *
+     * @param exchange the exchange.
+     * @param headers  the response headers.
+     */
+    static void unknownLength(final Exchange exchange, final HttpHeaders headers)
+    {
+        if (exchange.isHttp11())
+        {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        else
+        {
+            exchange.closeAfterResponse();
+        }
     }
 
     /**
@@ -49,6 +71,29 @@ final class FollowingSender
         final Channel channel = exchange.ctx().channel();
         try
         {
+            final HttpHeaders in = exchange.request().headers();
+            final Representation validators = stored.representation(null, cacheStatus);
+            final Preconditions.Outcome outcome = Preconditions.evaluate(in.get(HttpHeaderNames.IF_MATCH),
+                in.get(HttpHeaderNames.IF_UNMODIFIED_SINCE), in.get(HttpHeaderNames.IF_NONE_MATCH),
+                in.get(HttpHeaderNames.IF_MODIFIED_SINCE), validators.etag(), validators.lastModifiedMillis(), true);
+            if (outcome != Preconditions.Outcome.PROCEED)
+            {
+                reader.close();
+                if (outcome == Preconditions.Outcome.NOT_MODIFIED)
+                {
+                    final HttpResponse notModified = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED);
+                    Responses.addEntityHeaders(notModified.headers(), validators, false);
+                    Responses.finishHeaders(exchange, notModified);
+                    metrics.response(304);
+                    exchange.complete(exchange.ctx().writeAndFlush(notModified), null);
+                }
+                else
+                {
+                    responses.sendStatus(exchange, HttpResponseStatus.PRECONDITION_FAILED, "precondition failed");
+                }
+                return;
+            }
             final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(stored.status()));
             final Representation rep = stored.representation(null, cacheStatus);
@@ -62,9 +107,9 @@ final class FollowingSender
             }
             else
             {
-                response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                unknownLength(exchange, response.headers());
             }
-            Responses.setConnection(exchange, response);
+            Responses.finishHeaders(exchange, response);
             metrics.response(response.status().code());
             ChannelFuture last = exchange.ctx().writeAndFlush(response);
             if (!exchange.isHead())

@@ -272,6 +272,20 @@ final class ObjectEndpoint
         }
 
         /**
+         * Refuses the rest of the upload (a malformed body) with an error; nothing is stored, the old object stays.
+         *
+         * @param status  the status.
+         * @param message the explanation.
+         */
+        void reject(final HttpResponseStatus status, final String message)
+        {
+            if (!failed)
+            {
+                fail(status, message);
+            }
+        }
+
+        /**
          * Abandons the upload (the connection closed mid-body): nothing is stored, the old object stays.
          */
         void abort()

@@ -33,7 +33,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The reverse proxy: every path outside the server's own is fetched from the origin and cached, keyed by path and
@@ -67,10 +73,14 @@ final class ProxyEndpoint
     static final Duration REVALIDATION_WINDOW = Duration.ofHours(1);
 
     private static final int CHUNK = 64 * 1024;
+    /** How long a key whose response could not be stored is passed straight through (hit-for-pass). */
+    private static final Duration PASS_FOR = Duration.ofSeconds(30);
+    private static final int MAX_PASS_KEYS = 100_000;
     private static final List<String> FORWARDED = List.of("Accept", "Accept-Language", "User-Agent");
 
     private final RawDiskCache cache;
     private final String originBase;
+    private final String originAuthority;
     private final HttpClient client;
     private final Responses responses;
     private final FollowingSender following;
@@ -78,13 +88,18 @@ final class ProxyEndpoint
     private final ExecutorService blocking;
     private final ServerOptions options;
     private final long regionThreshold;
+    private final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Long> passUntil = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().daemon().name("rawcache-origin-watchdog").factory());
 
     ProxyEndpoint(final RawDiskCache cache, final URI origin, final HttpClient client, final Responses responses,
                   final FollowingSender following, final ServerMetrics metrics, final ExecutorService blocking,
                   final ServerOptions options)
     {
         this.cache = cache;
-        this.originBase = origin.getScheme() + "://" + origin.getRawAuthority();
+        this.originAuthority = origin.getRawAuthority();
+        this.originBase = origin.getScheme() + "://" + originAuthority;
         this.client = client;
         this.responses = responses;
         this.following = following;
@@ -111,18 +126,66 @@ final class ProxyEndpoint
                     "GET, HEAD")));
             return true;
         }
+        final String originForm = originForm(target);
+        if (originForm == null)
+        {
+            responses.sendStatus(exchange, HttpResponseStatus.BAD_REQUEST, "the request target must be a path " +
+                "starting with a single /");
+            return true;
+        }
         final URI uri;
         try
         {
-            uri = URI.create(originBase + target);
+            uri = URI.create(originBase + originForm);
         }
         catch (final IllegalArgumentException e)
         {
             responses.sendStatus(exchange, HttpResponseStatus.BAD_REQUEST, "request target is not a valid URI");
             return true;
         }
-        blocking.execute(() -> serve(exchange, target, uri));
+        if (!originAuthority.equals(uri.getRawAuthority()))
+        {
+            responses.sendStatus(exchange, HttpResponseStatus.BAD_REQUEST, "the request target leaves the origin");
+            return true;
+        }
+        blocking.execute(() -> serve(exchange, originForm, uri));
         return false;
+    }
+
+    /**
+     * The origin form ({@code /path?query}) of a request target: itself when it starts with one {@code /}; the path
+     * and query of an absolute-form target (RFC 9112 section 3.2.2); null for anything else, which could name another
+     * host once glued to the origin.
+     */
+    static String originForm(final String target)
+    {
+        String t = target;
+        if (t.regionMatches(true, 0, "http://", 0, 7))
+        {
+            try
+            {
+                final URI absolute = new URI(t);
+                t = (absolute.getRawPath() == null || absolute.getRawPath().isEmpty() ? "/" : absolute.getRawPath()) +
+                    (absolute.getRawQuery() != null ? "?" + absolute.getRawQuery() : "");
+            }
+            catch (final java.net.URISyntaxException e)
+            {
+                return null;
+            }
+        }
+        if (!t.startsWith("/") || t.startsWith("//"))
+        {
+            return null;
+        }
+        for (int i = 0; i < t.length(); i++)
+        {
+            final char c = t.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '\\' || c == '#')
+            {
+                return null;
+            }
+        }
+        return t;
     }
 
     private void serve(final Exchange exchange, final String target, final URI uri)
@@ -131,7 +194,7 @@ final class ProxyEndpoint
         try
         {
             if (exchange.request().headers().contains(HttpHeaderNames.AUTHORIZATION) ||
-                key.length() > RawDiskCache.MAX_KEY_BYTES / 4)
+                key.length() > RawDiskCache.MAX_KEY_BYTES / 4 || isPass(key))
             {
                 passThrough(exchange, fetch(exchange, uri, null));
                 return;
@@ -152,126 +215,196 @@ final class ProxyEndpoint
                 {
                     // Filled meanwhile (or being filled by a writer we can follow): look again.
                     permit.close();
+                    if (isPass(key))
+                    {
+                        break;
+                    }
                     continue;
                 }
                 metrics.miss();
                 fill(exchange, key, uri, permit, null);
                 return;
             }
-            // The key kept changing under us: answer from the origin without the cache.
+            // Not cacheable, or the key kept changing under us: answer from the origin without the cache.
             passThrough(exchange, fetch(exchange, uri, null));
         }
         catch (final HttpTimeoutException e)
         {
             metrics.originError();
-            onLoop(exchange, () -> responses.sendStatus(exchange, HttpResponseStatus.GATEWAY_TIMEOUT,
-                "the origin did not answer within " + options.originTimeout()));
+            answerError(exchange, HttpResponseStatus.GATEWAY_TIMEOUT, "the origin did not answer within " +
+                options.originTimeout());
         }
         catch (final IOException | RuntimeException e)
         {
             metrics.originError();
-            onLoop(exchange, () -> responses.sendStatus(exchange, HttpResponseStatus.BAD_GATEWAY,
-                "the origin failed: " + e));
+            answerError(exchange, HttpResponseStatus.BAD_GATEWAY, "the origin failed (" +
+                e.getClass().getSimpleName() + ")");
         }
         catch (final InterruptedException e)
         {
-            Thread.currentThread().interrupt();
             exchange.abort(null);
         }
     }
 
+    /** An error status for a request not answered yet; a connection already answering is cut instead. */
+    private void answerError(final Exchange exchange, final HttpResponseStatus status, final String message)
+    {
+        if (exchange.isStarted())
+        {
+            exchange.abort(null);
+            return;
+        }
+        onLoop(exchange, () -> responses.sendStatus(exchange, status, message));
+    }
+
     /**
-     * Serves an entry the cache has, revalidating it first when it is stale.
+     * Serves an entry the cache has, revalidating it first when it is stale. Closes the reader unless a response took
+     * it.
      *
-     * @return false to look the key up again (the entry was unusable, or another request is revalidating it).
+     * @return false to look the key up again (the entry was unusable, or another request revalidated it).
      */
     private boolean serveCached(final Exchange exchange, final String key, final URI uri, final EntryReader reader)
         throws IOException, InterruptedException
     {
-        final StoredHeaders stored;
+        boolean handedOver = false;
+        FillPermit permit = null;
         try
         {
-            stored = StoredHeaders.decode(reader.metadata());
-        }
-        catch (final RuntimeException e)
-        {
-            reader.close();
-            cache.purge(key);
-            return false;
-        }
-        if (reader.isFollowing())
-        {
-            metrics.hit();
-            following.send(exchange, reader, stored, "HIT");
-            return true;
-        }
-        final Freshness.State state = reader.freshness().state(System.currentTimeMillis());
-        if (state == Freshness.State.FRESH)
-        {
-            metrics.hit();
-            sendEntry(exchange, reader, stored, "HIT");
-            return true;
-        }
-        if (state == Freshness.State.STALE_WHILE_REVALIDATE && staleWindowAllows(reader, stored, true))
-        {
-            metrics.stale();
-            sendEntry(exchange, reader, stored, "STALE");
-            blocking.execute(() -> revalidateInBackground(key, uri));
-            return true;
-        }
-        final FillPermit permit = cache.lockForFill(key, options.fillTimeout());
-        if (!permit.isWriter())
-        {
-            // Another request revalidated or refilled it meanwhile.
-            reader.close();
-            return false;
-        }
-        final HttpResponse<InputStream> response;
-        try
-        {
-            response = fetch(exchange, uri, stored);
-        }
-        catch (final IOException e)
-        {
-            permit.close();
-            metrics.originError();
-            if (staleWindowAllows(reader, stored, false))
+            final StoredHeaders stored;
+            try
+            {
+                stored = StoredHeaders.decode(reader.metadata());
+            }
+            catch (final RuntimeException e)
+            {
+                cache.purge(key);
+                return false;
+            }
+            if (reader.isFollowing())
+            {
+                metrics.hit();
+                handedOver = true;
+                following.send(exchange, reader, stored, "HIT");
+                return true;
+            }
+            final Freshness.State state = reader.freshness().state(System.currentTimeMillis());
+            if (state == Freshness.State.FRESH)
+            {
+                metrics.hit();
+                handedOver = true;
+                sendEntry(exchange, reader, stored, "HIT");
+                return true;
+            }
+            if (followRefill(exchange, key))
+            {
+                return true;
+            }
+            if (state == Freshness.State.STALE_WHILE_REVALIDATE && staleWindowAllows(reader, stored, true))
             {
                 metrics.stale();
+                handedOver = true;
                 sendEntry(exchange, reader, stored, "STALE");
+                if (revalidating.add(key))
+                {
+                    blocking.execute(() -> revalidateInBackground(key, uri));
+                }
+                return true;
+            }
+            permit = cache.lockForFill(key, options.fillTimeout());
+            if (!permit.isWriter())
+            {
+                // Another request revalidated it meanwhile, or is refilling it: look again (and follow the refill).
+                return false;
+            }
+            final HttpResponse<InputStream> response;
+            try
+            {
+                response = fetch(exchange, uri, stored);
+            }
+            catch (final IOException e)
+            {
+                metrics.originError();
+                if (staleWindowAllows(reader, stored, false))
+                {
+                    metrics.stale();
+                    handedOver = true;
+                    sendEntry(exchange, reader, stored, "STALE");
+                    return true;
+                }
+                throw e;
+            }
+            if (response.statusCode() == 304 || response.statusCode() >= 500 &&
+                staleWindowAllows(reader, stored, false))
+            {
+                final boolean notModified = response.statusCode() == 304;
+                StoredHeaders served = stored;
+                try
+                {
+                    drain(response);
+                    if (notModified)
+                    {
+                        served = stored.updatedBy(StoredHeaders.of(304, headersOf(response)));
+                        final WriteOptions renewed = writeOptions(served, -1);
+                        if (renewed == null || !cache.updateMetadata(key, served.encode(), renewed))
+                        {
+                            cache.purge(key);
+                        }
+                        metrics.revalidated();
+                    }
+                }
+                catch (final IOException | RuntimeException e)
+                {
+                    // A body that fails to drain, headers too large to store: the cached copy is still good to send.
+                    metrics.originError();
+                }
+                if (!notModified)
+                {
+                    metrics.stale();
+                }
+                handedOver = true;
+                sendEntry(exchange, reader, served, notModified ? "REVALIDATED" : "STALE");
                 return true;
             }
             reader.close();
-            throw e;
-        }
-        if (response.statusCode() == 304)
-        {
-            drain(response);
-            final StoredHeaders merged = stored.updatedBy(StoredHeaders.of(304, headersOf(response)));
-            final WriteOptions renewed = writeOptions(merged, -1);
-            if (renewed != null)
-            {
-                cache.updateMetadata(key, merged.encode(), renewed);
-            }
-            else
-            {
-                cache.purge(key);
-            }
-            permit.close();
-            metrics.revalidated();
-            sendEntry(exchange, reader, merged, "REVALIDATED");
+            handedOver = true;
+            final FillPermit held = permit;
+            permit = null;
+            fill(exchange, key, uri, held, response);
             return true;
         }
-        if (response.statusCode() >= 500 && staleWindowAllows(reader, stored, false))
+        finally
         {
-            drain(response);
-            permit.close();
-            metrics.stale();
-            sendEntry(exchange, reader, stored, "STALE");
-            return true;
+            if (permit != null)
+            {
+                permit.close();
+            }
+            if (!handedOver)
+            {
+                reader.close();
+            }
         }
-        reader.close();
-        fill(exchange, key, uri, permit, response);
+    }
+
+    /** Follows a refill of the key in progress, if there is one: the new body rather than the stale one. */
+    private boolean followRefill(final Exchange exchange, final String key)
+    {
+        final EntryReader refill = cache.openFollower(key);
+        if (refill == null)
+        {
+            return false;
+        }
+        final StoredHeaders stored;
+        try
+        {
+            stored = StoredHeaders.decode(refill.metadata());
+        }
+        catch (final RuntimeException e)
+        {
+            refill.close();
+            return false;
+        }
+        metrics.hit();
+        following.send(exchange, refill, stored, "HIT");
         return true;
     }
 
@@ -283,6 +416,7 @@ final class ProxyEndpoint
             {
                 return;
             }
+            final StoredHeaders stored;
             try (EntryReader reader = cache.openReader(key))
             {
                 if (reader == null || reader.isFollowing() ||
@@ -290,25 +424,22 @@ final class ProxyEndpoint
                 {
                     return;
                 }
-                final StoredHeaders stored = StoredHeaders.decode(reader.metadata());
-                final HttpResponse<InputStream> response = fetch(null, uri, stored);
-                if (response.statusCode() == 304)
+                stored = StoredHeaders.decode(reader.metadata());
+            }
+            final HttpResponse<InputStream> response = fetch(null, uri, stored);
+            if (response.statusCode() == 304)
+            {
+                drain(response);
+                final StoredHeaders merged = stored.updatedBy(StoredHeaders.of(304, headersOf(response)));
+                final WriteOptions renewed = writeOptions(merged, -1);
+                if (renewed != null && cache.updateMetadata(key, merged.encode(), renewed))
                 {
-                    drain(response);
-                    final StoredHeaders merged = stored.updatedBy(StoredHeaders.of(304, headersOf(response)));
-                    final WriteOptions renewed = writeOptions(merged, -1);
-                    if (renewed != null)
-                    {
-                        cache.updateMetadata(key, merged.encode(), renewed);
-                        metrics.revalidated();
-                    }
-                    return;
+                    metrics.revalidated();
                 }
-                if (response.statusCode() == 200)
-                {
-                    store(null, key, response);
-                    return;
-                }
+                return;
+            }
+            if (response.statusCode() != 200 || !store(null, key, response, null))
+            {
                 drain(response);
             }
         }
@@ -319,6 +450,10 @@ final class ProxyEndpoint
         catch (final InterruptedException e)
         {
             Thread.currentThread().interrupt();
+        }
+        finally
+        {
+            revalidating.remove(key);
         }
     }
 
@@ -334,7 +469,7 @@ final class ProxyEndpoint
         {
             response = given != null ? given : fetch(exchange, uri, null);
         }
-        catch (final IOException | RuntimeException e)
+        catch (final IOException | RuntimeException | InterruptedException e)
         {
             permit.close();
             throw e;
@@ -345,99 +480,115 @@ final class ProxyEndpoint
         }
     }
 
-    private void store(final Exchange exchange, final String key, final HttpResponse<InputStream> response)
-        throws IOException
-    {
-        if (!store(exchange, key, response, null))
-        {
-            drain(response);
-        }
-    }
-
     /**
      * Stores a response while {@code exchange}'s client (if any) follows it. Closes the permit once the writer is
      * open, so waiting requests follow the writer too.
      *
-     * @return false when the response is not storable (the permit is closed, the body untouched).
+     * @return false when the response is not storable (the permit is closed, the body untouched; the key is
+     * remembered as one to pass through for a while, so later requests skip the fill lock).
      */
     private boolean store(final Exchange exchange, final String key, final HttpResponse<InputStream> response,
-                          final FillPermit permit) throws IOException
+                          final FillPermit permit)
     {
-        final StoredHeaders stored = StoredHeaders.of(response.statusCode(), headersOf(response));
-        final long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1L);
-        final WriteOptions writeOptions = response.statusCode() == 200 &&
-            response.headers().firstValue("Set-Cookie").isEmpty() && !"*".equals(stored.first("Vary")) ?
-            writeOptions(stored, declared) : null;
-        EntryWriter writer = null;
-        if (writeOptions != null)
+        final EntryWriter writer;
+        final EntryReader follower;
+        final StoredHeaders stored;
+        try
         {
-            try
+            stored = StoredHeaders.of(response.statusCode(), headersOf(response));
+            final long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1L);
+            final WriteOptions writeOptions = response.statusCode() == 200 &&
+                response.headers().firstValue("Set-Cookie").isEmpty() && !"*".equals(stored.first("Vary")) ?
+                writeOptions(stored, declared) : null;
+            EntryWriter opened = null;
+            if (writeOptions != null)
             {
-                writer = cache.openWriter(key, stored.encode(), writeOptions);
+                try
+                {
+                    opened = cache.openWriter(key, stored.encode(), writeOptions);
+                }
+                catch (final IllegalArgumentException | CacheIoException e)
+                {
+                    opened = null;   // Too large, headers too large, or no room: pass it through instead.
+                }
             }
-            catch (final IllegalArgumentException | CacheIoException e)
+            if (opened == null)
             {
-                writer = null;   // Too large, or no room: pass it through instead.
+                markPass(key);
+                return false;
             }
+            writer = opened;
+            follower = exchange != null ? writer.follow() : null;
         }
-        final EntryReader follower = writer != null && exchange != null ? cache.openReader(key) : null;
-        if (permit != null)
+        finally
         {
-            permit.close();
-        }
-        if (writer == null)
-        {
-            return false;
+            if (permit != null)
+            {
+                permit.close();
+            }
         }
         if (follower != null)
         {
             blocking.execute(() -> following.send(exchange, follower, stored, "MISS"));
         }
-        try (InputStream body = response.body(); EntryWriter w = writer)
+        try (InputStream body = response.body(); EntryWriter w = writer; OriginWatch watch = new OriginWatch())
         {
             final byte[] chunk = new byte[CHUNK];
             int n;
             while ((n = body.read(chunk)) >= 0)
             {
-                w.write(ByteBuffer.wrap(chunk, 0, n));
+                watch.progress();
+                try
+                {
+                    w.write(ByteBuffer.wrap(chunk, 0, n));
+                }
+                catch (final IllegalArgumentException | IllegalStateException | CacheIoException e)
+                {
+                    // The cache refused the body (larger than it may hold, no room): the fill's clients are cut,
+                    // and the key is passed through from now on.
+                    markPass(key);
+                    return true;
+                }
             }
             w.commit();
         }
         catch (final IOException | RuntimeException e)
         {
-            // The writer aborts on close: its followers see an error and their connections are cut.
+            // The origin failed or stalled mid-body: the writer aborts on close, its followers see an error and
+            // their connections are cut, so no client takes a short body as whole.
             metrics.originError();
         }
         return true;
     }
 
     /** Streams an origin response to the client without storing it. */
-    private void passThrough(final Exchange exchange, final HttpResponse<InputStream> response) throws IOException
+    private void passThrough(final Exchange exchange, final HttpResponse<InputStream> response)
     {
         final Channel channel = exchange.ctx().channel();
         final io.netty.handler.codec.http.HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
             HttpResponseStatus.valueOf(response.statusCode()));
         final HttpHeaders headers = out.headers();
-        for (final Map.Entry<String, String> h : StoredHeaders.of(response.statusCode(), headersOf(response))
-            .headers())
+        for (final Map.Entry<String, String> h : StoredHeaders.forwardable(headersOf(response)))
         {
             headers.add(h.getKey(), h.getValue());
         }
         final long length = response.headers().firstValueAsLong("Content-Length").orElse(-1L);
-        final boolean bodiless = response.statusCode() == 204 || response.statusCode() == 304;
+        final boolean bodiless = response.statusCode() == 204 || response.statusCode() == 304 ||
+            response.statusCode() < 200;
         if (length >= 0)
         {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
         }
         else if (!bodiless)
         {
-            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            FollowingSender.unknownLength(exchange, headers);
         }
         headers.set("X-Cache", "MISS");
-        Responses.setConnection(exchange, out);
+        Responses.finishHeaders(exchange, out);
         metrics.response(response.statusCode());
+        exchange.start();
         exchange.ctx().writeAndFlush(out);
-        try (InputStream body = response.body())
+        try (InputStream body = response.body(); OriginWatch watch = new OriginWatch())
         {
             if (!exchange.isHead() && !bodiless)
             {
@@ -445,6 +596,7 @@ final class ProxyEndpoint
                 int n;
                 while (channel.isActive() && (n = body.read(chunk)) >= 0)
                 {
+                    watch.progress();
                     final ByteBuf buf = channel.alloc().buffer(n).writeBytes(chunk, 0, n);
                     metrics.bodyBytes(n);
                     final ChannelFuture written = exchange.ctx().writeAndFlush(new DefaultHttpContent(buf));
@@ -462,6 +614,81 @@ final class ProxyEndpoint
             return;
         }
         exchange.complete(exchange.ctx().writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), null);
+    }
+
+    private boolean isPass(final String key)
+    {
+        final Long until = passUntil.get(key);
+        if (until == null)
+        {
+            return false;
+        }
+        if (until < System.nanoTime())
+        {
+            passUntil.remove(key, until);
+            return false;
+        }
+        return true;
+    }
+
+    private void markPass(final String key)
+    {
+        if (passUntil.size() > MAX_PASS_KEYS)
+        {
+            passUntil.clear();
+        }
+        passUntil.put(key, System.nanoTime() + PASS_FOR.toNanos());
+    }
+
+    /**
+     * Cuts an origin body read that makes no progress for the origin timeout (the client's timeout only covers the
+     * response headers): interrupts the reading thread, whose read then fails, so the writer aborts and its
+     * followers are released instead of waiting for ever.
+     */
+    private final class OriginWatch implements AutoCloseable
+    {
+        private final Thread reader = Thread.currentThread();
+        private final long timeoutNanos = options.originTimeout().toNanos();
+        private final ScheduledFuture<?> check;
+        private volatile long lastProgress = System.nanoTime();
+        private boolean done;
+        private boolean fired;
+
+        OriginWatch()
+        {
+            final long period = Math.max(10, Math.min(1000, options.originTimeout().toMillis() / 4));
+            check = watchdog.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
+        }
+
+        void progress()
+        {
+            lastProgress = System.nanoTime();
+        }
+
+        private synchronized void check()
+        {
+            if (!done && System.nanoTime() - lastProgress > timeoutNanos)
+            {
+                fired = true;
+                done = true;
+                reader.interrupt();
+                check.cancel(false);
+            }
+        }
+
+        @Override
+        public void close()
+        {
+            check.cancel(false);
+            synchronized (this)
+            {
+                done = true;
+                if (fired)
+                {
+                    Thread.interrupted();
+                }
+            }
+        }
     }
 
     private HttpResponse<InputStream> fetch(final Exchange exchange, final URI uri, final StoredHeaders validators)
@@ -556,13 +783,41 @@ final class ProxyEndpoint
                            final String cacheStatus)
     {
         // On the event loop: the body's reads and its sendfile transfers then never overlap.
-        onLoop(exchange, () -> responses.send(exchange, stored.representation(new EntryBody(reader, regionThreshold,
-            metrics), cacheStatus)));
+        exchange.start();
+        onLoop(exchange, () ->
+        {
+            try
+            {
+                responses.send(exchange, stored.representation(new EntryBody(reader, regionThreshold, metrics),
+                    cacheStatus));
+            }
+            catch (final RuntimeException e)
+            {
+                metrics.bodyFailure();
+                exchange.abort(reader);
+            }
+        });
     }
 
     private static void onLoop(final Exchange exchange, final Runnable task)
     {
-        exchange.ctx().executor().execute(task);
+        try
+        {
+            exchange.ctx().executor().execute(task);
+        }
+        catch (final java.util.concurrent.RejectedExecutionException e)
+        {
+            // The server is shutting down: the connection goes with it.
+            exchange.abort(null);
+        }
+    }
+
+    /**
+     * Stops the origin watchdog.
+     */
+    void close()
+    {
+        watchdog.shutdownNow();
     }
 
     private static List<Map.Entry<String, String>> headersOf(final HttpResponse<?> response)

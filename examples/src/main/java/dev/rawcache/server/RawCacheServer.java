@@ -20,7 +20,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.io.IOException;
@@ -61,6 +60,7 @@ public final class RawCacheServer implements AutoCloseable
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel serverChannel;
+    private final ProxyEndpoint proxy;
     private final ServerMetrics metrics = new ServerMetrics();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
@@ -87,6 +87,7 @@ public final class RawCacheServer implements AutoCloseable
         HttpClient httpClient = null;
         EventLoopGroup bossGroup = null;
         EventLoopGroup workerGroup = null;
+        ProxyEndpoint proxyEndpoint = null;
         try
         {
             mapped = options.filesRoot() == null ? null : new MappedFileCache(options.filesRoot(),
@@ -97,12 +98,12 @@ public final class RawCacheServer implements AutoCloseable
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(options.originTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).executor(virtualThreads).build();
             final Responses responses = new Responses(options.maxRanges(), metrics);
-            final FollowingSender following = new FollowingSender(metrics);
+            final FollowingSender following = new FollowingSender(metrics, responses);
+            proxyEndpoint = httpClient == null ? null : new ProxyEndpoint(cache, options.origin(), httpClient,
+                responses, following, metrics, virtualThreads, options);
             final Routes routes = new Routes(options, responses, metrics,
                 new ObjectEndpoint(cache, responses, following, metrics, virtualThreads, options.maxBodyBytes()),
-                mapped == null ? null : new FileEndpoint(mapped, responses, metrics),
-                httpClient == null ? null : new ProxyEndpoint(cache, options.origin(), httpClient, responses,
-                    following, metrics, virtualThreads, options),
+                mapped == null ? null : new FileEndpoint(mapped, responses, metrics), proxyEndpoint,
                 new StatsEndpoint(cache, metrics, responses));
             bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             workerGroup = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -123,7 +124,7 @@ public final class RawCacheServer implements AutoCloseable
                         pipeline.addLast("bytes", new ByteWatcher(handler));
                         pipeline.addLast("idle", new IdleStateHandler(true, idleSeconds, idleSeconds, 0,
                             TimeUnit.SECONDS));
-                        pipeline.addLast("http", new HttpServerCodec(decoder));
+                        pipeline.addLast("http", new ServerCodec(decoder));
                         pipeline.addLast("requests", handler);
                     }
                 });
@@ -146,6 +147,10 @@ public final class RawCacheServer implements AutoCloseable
                 {
                     virtualThreads.shutdownNow();
                 }
+                if (proxyEndpoint != null)
+                {
+                    proxyEndpoint.close();
+                }
                 Responses.closeQuietly(mapped);
                 cache.close();
             }
@@ -155,6 +160,7 @@ public final class RawCacheServer implements AutoCloseable
         this.client = httpClient;
         this.boss = bossGroup;
         this.workers = workerGroup;
+        this.proxy = proxyEndpoint;
     }
 
     /**
@@ -251,9 +257,9 @@ public final class RawCacheServer implements AutoCloseable
         }
         try
         {
+            // Stop accepting, then the threads that produce responses (while the event loops can still take
+            // their last writes and completions), then the connections and the loops.
             serverChannel.close().awaitUninterruptibly();
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             blocking.shutdownNow();
             try
             {
@@ -263,10 +269,16 @@ public final class RawCacheServer implements AutoCloseable
             {
                 Thread.currentThread().interrupt();
             }
+            if (proxy != null)
+            {
+                proxy.close();
+            }
             if (client != null)
             {
                 client.shutdownNow();
             }
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         }
         finally
         {

@@ -182,7 +182,7 @@ final class Responses
                           final List<ByteRange> ranges, final String boundary, final String contentType)
     {
         final ChannelHandlerContext ctx = exchange.ctx();
-        setConnection(exchange, response);
+        finishHeaders(exchange, response);
         metrics.response(response.status().code());
         ctx.write(response);
         try
@@ -218,22 +218,46 @@ final class Responses
 
     private void finishHeadersOnly(final Exchange exchange, final HttpResponse response, final Body body)
     {
-        setConnection(exchange, response);
+        finishHeaders(exchange, response);
         metrics.response(response.status().code());
         exchange.complete(exchange.ctx().writeAndFlush(response), body);
     }
 
     /**
-     * Sets {@code Connection: close} when the connection will not be kept alive.
+     * Completes a response's headers: {@code Date} (unless passed through from an origin) and
+     * {@code Connection: close} when the connection will not be kept alive; and marks the response begun.
      *
      * @param exchange the exchange.
      * @param response the response.
      */
-    static void setConnection(final Exchange exchange, final HttpResponse response)
+    static void finishHeaders(final Exchange exchange, final HttpResponse response)
     {
+        if (!response.headers().contains(HttpHeaderNames.DATE))
+        {
+            response.headers().set(HttpHeaderNames.DATE, DateHeader.now());
+        }
         if (!exchange.keepAlive())
         {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        exchange.start();
+    }
+
+    /** The {@code Date} header, formatted once per second. */
+    private static final class DateHeader
+    {
+        private static volatile String text = "";
+        private static volatile long second = -1;
+
+        static String now()
+        {
+            final long now = System.currentTimeMillis();
+            if (now / 1000 != second)
+            {
+                text = HttpDates.format(now);
+                second = now / 1000;
+            }
+            return text;
         }
     }
 

@@ -27,6 +27,43 @@ record StoredHeaders(int status, List<Map.Entry<String, String>> headers)
         "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization",
         "content-length", "x-cache", "accept-ranges", "set-cookie", "date", "age");
 
+    /** Hop-by-hop headers (RFC 9110 section 7.6.1) and framing: never forwarded, the server frames itself. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+        "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization",
+        "content-length");
+
+    /**
+     * The headers of a response passed through without storing: all but hop-by-hop ones and those its
+     * {@code Connection} header names.
+     *
+     * @param headers the origin's headers.
+     * @return the headers to forward.
+     */
+    static List<Map.Entry<String, String>> forwardable(final List<Map.Entry<String, String>> headers)
+    {
+        final Set<String> named = new java.util.HashSet<>();
+        for (final Map.Entry<String, String> h : headers)
+        {
+            if (h.getKey().equalsIgnoreCase("Connection"))
+            {
+                for (final String token : h.getValue().split(","))
+                {
+                    named.add(token.trim().toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        final List<Map.Entry<String, String>> kept = new ArrayList<>(headers.size());
+        for (final Map.Entry<String, String> h : headers)
+        {
+            final String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !named.contains(name))
+            {
+                kept.add(h);
+            }
+        }
+        return kept;
+    }
+
     /**
      * Keeps the storable ones of some response headers.
      *

@@ -166,4 +166,53 @@ class LimitsAndStatusTest
         assertArrayEquals(kept, response.body());
         assertEquals(206, fixture.get("/objects/kept", "Range", "bytes=0-0,2-2,4-4,6-6").statusCode());
     }
+
+    @Test
+    void shouldRefuseAMalformedChunkedUploadAndKeepTheOldObject() throws Exception
+    {
+        final String answer = fixture.raw("PUT /objects/kept HTTP/1.1\r\nHost: x\r\n" +
+            "Transfer-Encoding: chunked\r\n\r\n3\r\nBAD\r\nzz\r\n", 5000);
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertKeptIntact();
+    }
+
+    @Test
+    void shouldRefuseAmbiguousFraming() throws Exception
+    {
+        final String both = fixture.raw("PUT /objects/kept HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n" +
+            "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n", 5000);
+        assertTrue(both.startsWith("HTTP/1.1 400 "), both);
+        final String notChunked = fixture.raw("PUT /objects/kept HTTP/1.1\r\nHost: x\r\n" +
+            "Transfer-Encoding: gzip\r\n\r\nabcd", 5000);
+        assertTrue(notChunked.startsWith("HTTP/1.1 400 "), notChunked);
+        assertKeptIntact();
+    }
+
+    @Test
+    void shouldNotProcessRequestsAfterConnectionClose() throws Exception
+    {
+        final String answer = fixture.raw("GET /objects/kept HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" +
+            "DELETE /objects/kept HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+        assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+        assertEquals(1, answer.split("HTTP/1.1 ", -1).length - 1, answer);
+        assertKeptIntact();
+    }
+
+    @Test
+    void shouldAnswerTooLongObjectNamesWith414() throws Exception
+    {
+        final String name = "n".repeat(3000);
+        assertEquals(414, fixture.get("/objects/" + name).statusCode());
+        assertEquals(414, fixture.put("/objects/" + name, new byte[10]).statusCode());
+        assertEquals(414, fixture.delete("/objects/" + name).statusCode());
+    }
+
+    @Test
+    void shouldAnswerOnceWhenTheBodyOfARefusedRequestNeverComes() throws Exception
+    {
+        final String answer = fixture.raw("POST /objects/kept HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
+            5000);
+        assertTrue(answer.startsWith("HTTP/1.1 405 "), answer);
+        assertEquals(1, answer.split("HTTP/1.1 ", -1).length - 1, answer);
+    }
 }

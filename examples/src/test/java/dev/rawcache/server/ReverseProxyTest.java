@@ -47,6 +47,8 @@ class ReverseProxyTest
     private final AtomicInteger version = new AtomicInteger(1);
     private volatile CountDownLatch slowRelease = new CountDownLatch(0);
     private volatile boolean failing;
+    private volatile boolean stalling = true;
+    private final AtomicInteger versions = new AtomicInteger();
     private ServerFixture fixture;
 
     @BeforeEach
@@ -58,7 +60,7 @@ class ReverseProxyTest
         origin.start();
         fixture = new ServerFixture(new ServerOptions("127.0.0.1", 0, dir.resolve("server.cache"),
             ServerFixture.CAPACITY, null, URI.create("http://127.0.0.1:" + origin.getAddress().getPort() + "/"),
-            16L << 20, 16 * 1024, 16, Duration.ofSeconds(30), 16, Duration.ofSeconds(10), Duration.ofSeconds(10)));
+            16L << 20, 16 * 1024, 16, Duration.ofSeconds(30), 16, Duration.ofSeconds(2), Duration.ofSeconds(10)));
     }
 
     @AfterEach
@@ -78,6 +80,45 @@ class ReverseProxyTest
             exchange.sendResponseHeaders(503, -1);
             exchange.close();
             return;
+        }
+        if (path.startsWith("/ver/"))
+        {
+            // Always a new version, whatever the request's validators: each response's body matches its ETag.
+            final int n = versions.incrementAndGet();
+            final byte[] body = Bodies.of(path, n, 50_000);
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=1");
+            exchange.getResponseHeaders().add("ETag", "\"" + n + "\"");
+            sleepQuietly(200);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody())
+            {
+                out.write(body);
+            }
+            return;
+        }
+        if (path.startsWith("/stall/"))
+        {
+            final byte[] body = Bodies.of(path, 1, 100_000);
+            exchange.getResponseHeaders().add("Cache-Control", "max-age=60");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody())
+            {
+                out.write(body, 0, stalling ? 10 : body.length);
+                out.flush();
+                if (stalling)
+                {
+                    sleepQuietly(10_000);
+                }
+            }
+            catch (final IOException e)
+            {
+                // The proxy gave up on us.
+            }
+            return;
+        }
+        if (path.startsWith("/cookie"))
+        {
+            exchange.getResponseHeaders().add("Set-Cookie", "session=abc; HttpOnly");
         }
         final int v = version.get();
         final String etag = "\"v" + v + "\"";
@@ -130,6 +171,18 @@ class ReverseProxyTest
             {
                 out.write(body);
             }
+        }
+    }
+
+    private static void sleepQuietly(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -253,5 +306,98 @@ class ReverseProxyTest
         assertEquals("HIT", get.headers().firstValue("X-Cache").orElseThrow());
         assertArrayEquals(Bodies.of("/h/1", 1, 10_000), get.body());
         assertEquals(1, hits("/h/1"));
+    }
+
+    @Test
+    void shouldServeEachRefillsBodyWithItsOwnHeaders() throws Exception
+    {
+        final String path = "/ver/a";
+        assertArrayEquals(Bodies.of(path, 1, 50_000), fixture.get(path).body());
+        Thread.sleep(1300);
+        final ExecutorService pool = Executors.newFixedThreadPool(4);
+        try
+        {
+            final List<Future<HttpResponse<byte[]>>> responses = new ArrayList<>();
+            for (int i = 0; i < 4; i++)
+            {
+                responses.add(pool.submit(() -> fixture.get(path)));
+            }
+            for (final Future<HttpResponse<byte[]>> f : responses)
+            {
+                final HttpResponse<byte[]> response = f.get(30, TimeUnit.SECONDS);
+                assertEquals(200, response.statusCode());
+                final String etag = response.headers().firstValue("ETag").orElseThrow();
+                final int version = Integer.parseInt(etag.replace("\"", ""));
+                assertArrayEquals(Bodies.of(path, version, 50_000), response.body(),
+                    "the body is the one its ETag names (" + etag + ")");
+            }
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+        assertEquals(2, hits(path), "one origin request for the refill of 4 concurrent stale requests");
+    }
+
+    @Test
+    void shouldCutAStalledOriginBodyAndRecover() throws Exception
+    {
+        final String path = "/stall/x";
+        final java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> stalled = fixture.client.sendAsync(
+            java.net.http.HttpRequest.newBuilder(fixture.uri(path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        try
+        {
+            final HttpResponse<byte[]> response = stalled.get(20, TimeUnit.SECONDS);
+            throw new AssertionError("a body the origin never finished was taken as whole: " +
+                response.body().length + " bytes");
+        }
+        catch (final java.util.concurrent.ExecutionException e)
+        {
+            assertTrue(e.getCause() instanceof IOException, e.toString());
+        }
+        stalling = false;
+        final HttpResponse<byte[]> recovered = fixture.get(path);
+        assertEquals(200, recovered.statusCode());
+        assertArrayEquals(Bodies.of(path, 1, 100_000), recovered.body());
+        assertEquals(false, fixture.server.cache().stats().checksumFailures() > 0);
+    }
+
+    @Test
+    void shouldRefuseTargetsThatLeaveTheOrigin() throws Exception
+    {
+        for (final String target : List.of("@127.0.0.1:1/secret", "//evil.example/x", ".evil.example/x"))
+        {
+            final String answer = fixture.raw("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                5000);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), target + " -> " + answer);
+        }
+        final String absolute = fixture.raw("GET http://whatever.example/abs?q=1 HTTP/1.1\r\nHost: x\r\n" +
+            "Connection: close\r\n\r\n", 5000);
+        assertTrue(absolute.startsWith("HTTP/1.1 200 "), absolute);
+        assertEquals(1, hits("/abs?q=1"), "an absolute-form target goes to the origin, by its path");
+    }
+
+    @Test
+    void shouldPassSetCookieThroughWithoutStoringIt() throws Exception
+    {
+        for (int i = 1; i <= 2; i++)
+        {
+            final HttpResponse<byte[]> response = fixture.get("/cookie");
+            assertEquals("session=abc; HttpOnly", response.headers().firstValue("Set-Cookie").orElseThrow());
+            assertEquals(i, hits("/cookie"));
+        }
+    }
+
+    @Test
+    void shouldAnswerAPipelinedPutBehindAProxiedResponse() throws Exception
+    {
+        final String answer = fixture.raw("GET /p/1 HTTP/1.1\r\nHost: x\r\n\r\n" +
+            "PUT /objects/pipelined HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd",
+            10_000);
+        final int first = answer.indexOf("HTTP/1.1 200 ");
+        final int second = answer.indexOf("HTTP/1.1 201 ");
+        assertTrue(first >= 0 && second > first, answer);
+        assertArrayEquals("abcd".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            fixture.get("/objects/pipelined").body());
     }
 }

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code ./rawcache serve} as its own process: it prints the URL it listens on, stops on SIGTERM after closing the
- * cache (exit code 143, as any JVM stopped by SIGTERM), and the next start serves what the last one stored (a warm restart). Bad usage exits 2.
+ * cache (exit code 143, as any JVM stopped by SIGTERM), and the next start serves what the last one stored (a warm
+ * restart). Bad usage exits 2.
  */
 class ServeProcessTest
 {
