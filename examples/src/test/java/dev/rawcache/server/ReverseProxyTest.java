@@ -229,6 +229,10 @@ class ReverseProxyTest
         final HttpResponse<byte[]> again = fixture.get(path);
         assertEquals("HIT", again.headers().firstValue("X-Cache").orElseThrow());
         assertArrayEquals(expected, again.body());
+        final ServerFixture.Curl curl = fixture.curl(dir, path);
+        assertEquals(200, curl.status());
+        assertEquals("HIT", curl.header("X-Cache"));
+        assertArrayEquals(expected, curl.body());
         final HttpResponse<byte[]> range = fixture.get(path, "Range", "bytes=1000-1999");
         assertEquals(206, range.statusCode());
         assertArrayEquals(Arrays.copyOfRange(expected, 1000, 2000), range.body());
@@ -294,6 +298,7 @@ class ReverseProxyTest
         origin.stop(0);
         final HttpResponse<byte[]> response = fixture.get("/anything");
         assertEquals(502, response.statusCode());
+        assertEquals(502, fixture.curl(dir, "/anything/else").status());
     }
 
     @Test
