@@ -13,6 +13,7 @@ import dev.rawcache.io.file.CacheFile;
 import dev.rawcache.io.file.Superblock;
 import dev.rawcache.io.mmap.MappedRegion;
 import dev.rawcache.io.mmap.MappedView;
+import dev.rawcache.io.transfer.TargetFailedException;
 import dev.rawcache.journal.Journal;
 import dev.rawcache.recovery.CheckpointDescriptor;
 import dev.rawcache.recovery.CheckpointHost;
@@ -2391,6 +2392,12 @@ public final class RawDiskCache implements AutoCloseable
             final IllegalStateException closedError = closedException();
             closedError.initCause(e);
             return closedError;
+        }
+        if (e instanceof TargetFailedException)
+        {
+            // The client went away mid-transfer: not the cache file's failure, so not counted as one.
+            return new CacheIoException(CacheIoException.Reason.IO, what + " stopped: " + e.getMessage() +
+                "; the cache file is fine", e);
         }
         ioErrors.increment();
         final CacheIoException failed = new CacheIoException(CacheIoException.Reason.IO, what + " in " +

@@ -153,6 +153,36 @@ class RawDiskCacheTransferTest
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
+    void shouldNotCountAClientThatWentAwayAsACacheIoError(final ReadPath path) throws Exception
+    {
+        try (RawDiskCache cache = open(path))
+        {
+            final byte[] value = Values.of(KEY, 5, 200_000);
+            cache.store(KEY, value);
+            try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(
+                InetAddress.getLoopbackAddress(), 0));
+                 SocketChannel client = SocketChannel.open(server.getLocalAddress()))
+            {
+                try (SocketChannel accepted = server.accept())
+                {
+                    accepted.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);   // close with a reset
+                }
+                final CacheIoException e = assertThrows(CacheIoException.class, () ->
+                {
+                    for (int i = 0; i < 10_000; i++)
+                    {
+                        cache.transferTo(KEY, client);
+                    }
+                });
+                assertTrue(e.getMessage().contains("the cache file is fine"), e.getMessage());
+            }
+            assertEquals(0, cache.stats().ioErrors(), "a peer that went away is not the cache's I/O error");
+            Values.assertLookup(KEY, 5, 200_000, cache.lookup(KEY));
+        }
+    }
+
     private RawDiskCache open(final ReadPath path)
     {
         return RawDiskCache.open(path.configure(CacheConfig.builder(dir.resolve("transfer.cache")), 256).build());

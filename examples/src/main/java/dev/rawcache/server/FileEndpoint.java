@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code GET}/{@code HEAD /files/{path}}: static files from a directory through the shared {@link MappedFileCache},
@@ -41,8 +40,7 @@ final class FileEndpoint
         final HttpMethod method = exchange.request().method();
         if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method))
         {
-            responses.sendText(exchange, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                "405 Method Not Allowed: " + method + " on /files/\n", List.of(Map.entry("Allow", "GET, HEAD")));
+            responses.methodNotAllowed(exchange, "GET, HEAD");
             return;
         }
         metrics.fileRequest();

@@ -82,9 +82,7 @@ final class ObjectEndpoint
         }
         if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method))
         {
-            responses.sendText(exchange, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                "405 Method Not Allowed: " + method + " on /objects/\n", List.of(Map.entry("Allow",
-                    "GET, HEAD, PUT, DELETE")));
+            responses.methodNotAllowed(exchange, "GET, HEAD, PUT, DELETE");
             return true;
         }
         final EntryReader reader = cache.openReader(key);

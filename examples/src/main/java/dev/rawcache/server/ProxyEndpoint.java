@@ -121,9 +121,7 @@ final class ProxyEndpoint
         final HttpMethod method = exchange.request().method();
         if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method))
         {
-            responses.sendText(exchange, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                "405 Method Not Allowed: the proxy caches GET and HEAD only\n", List.of(Map.entry("Allow",
-                    "GET, HEAD")));
+            responses.methodNotAllowed(exchange, "GET, HEAD");
             return true;
         }
         final String originForm = originForm(target);
@@ -311,9 +309,10 @@ final class ProxyEndpoint
                 return true;
             }
             permit = cache.lockForFill(key, options.fillTimeout());
-            if (!permit.isWriter())
+            if (!permit.isWriter() || refreshedMeanwhile(key))
             {
-                // Another request revalidated it meanwhile, or is refilling it: look again (and follow the refill).
+                // Another request revalidated or refilled it meanwhile, or is refilling it: look again (and follow
+                // the refill, or hit the new entry).
                 return false;
             }
             final HttpResponse<InputStream> response;
@@ -382,6 +381,16 @@ final class ProxyEndpoint
             {
                 reader.close();
             }
+        }
+    }
+
+    /** Whether the key's entry is fresh now (another request refilled or revalidated it since we looked). */
+    private boolean refreshedMeanwhile(final String key)
+    {
+        try (EntryReader now = cache.openReader(key))
+        {
+            return now != null && !now.isFollowing() &&
+                now.freshness().state(System.currentTimeMillis()) == Freshness.State.FRESH;
         }
     }
 

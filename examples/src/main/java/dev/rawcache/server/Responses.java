@@ -149,6 +149,19 @@ final class Responses
     }
 
     /**
+     * Answers {@code 405 Method Not Allowed} with the methods the path takes.
+     *
+     * @param exchange the exchange.
+     * @param allow    the methods allowed, as the {@code Allow} header lists them.
+     */
+    void methodNotAllowed(final Exchange exchange, final String allow)
+    {
+        sendText(exchange, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+            "405 Method Not Allowed: " + exchange.request().method() + " " + exchange.request().uri() +
+            " (allowed: " + allow + ")\n", List.of(Map.entry("Allow", allow)));
+    }
+
+    /**
      * Sends a small body held in memory.
      *
      * @param exchange    the exchange.

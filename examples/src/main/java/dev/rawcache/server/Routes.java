@@ -3,8 +3,6 @@ package dev.rawcache.server;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
-import java.util.List;
-import java.util.Map;
 
 /**
  * The server's paths: {@code /objects/}, {@code /files/}, {@code /stats}, {@code /metrics}, and everything else to
@@ -59,8 +57,7 @@ record Routes(ServerOptions options, Responses responses, ServerMetrics metrics,
             final HttpMethod method = exchange.request().method();
             if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method))
             {
-                responses.sendText(exchange, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                    "405 Method Not Allowed\n", List.of(Map.entry("Allow", "GET, HEAD")));
+                responses.methodNotAllowed(exchange, "GET, HEAD");
                 return;
             }
             stats.handle(exchange, path.equals("/stats"));

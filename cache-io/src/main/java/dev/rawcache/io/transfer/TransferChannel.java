@@ -7,6 +7,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -83,10 +84,14 @@ public final class TransferChannel
             {
                 if (!target.isOpen())
                 {
-                    throw e;
+                    throw new TargetFailedException(e);
                 }
                 PositionalIo.recover(holder, source, e);
                 continue;
+            }
+            catch (final IOException e)
+            {
+                throw isTargetFailure(target, e) ? new TargetFailedException(e) : e;
             }
             if (n > 0)
             {
@@ -103,5 +108,20 @@ public final class TransferChannel
             break;
         }
         return sent;
+    }
+
+    /**
+     * Whether a failed transfer failed on the target's side: the target is closed, or is a socket and the error is
+     * not the file's own (an {@code EIO} reading it). A socket's peer going away shows as "Broken pipe" or
+     * "Connection reset by peer" from {@code sendfile}.
+     */
+    private static boolean isTargetFailure(final WritableByteChannel target, final IOException e)
+    {
+        if (!target.isOpen())
+        {
+            return true;
+        }
+        final String message = e.getMessage();
+        return target instanceof NetworkChannel && (message == null || !message.contains("Input/output error"));
     }
 }

@@ -85,16 +85,8 @@ public record EntityTag(boolean weak, String opaque)
         {
             return null;
         }
-        int from = 0;
-        int to = text.length();
-        while (from < to && HttpTokens.isOws(text.charAt(from)))
-        {
-            from++;
-        }
-        while (to > from && HttpTokens.isOws(text.charAt(to - 1)))
-        {
-            to--;
-        }
+        final int from = HttpTokens.skipOwsForward(text, 0, text.length());
+        final int to = HttpTokens.skipOwsBackward(text, from, text.length());
         final int parsed = scan(text, from, to);
         if (parsed != to)
         {

@@ -113,16 +113,8 @@ public final class HttpDates
         {
             return INVALID;
         }
-        int from = 0;
-        int to = text.length();
-        while (from < to && HttpTokens.isOws(text.charAt(from)))
-        {
-            from++;
-        }
-        while (to > from && HttpTokens.isOws(text.charAt(to - 1)))
-        {
-            to--;
-        }
+        final int from = HttpTokens.skipOwsForward(text, 0, text.length());
+        final int to = HttpTokens.skipOwsBackward(text, from, text.length());
         final int length = to - from;
         if (length == IMF_FIXDATE_LENGTH && text.charAt(from + 3) == ',')
         {

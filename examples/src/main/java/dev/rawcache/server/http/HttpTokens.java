@@ -72,4 +72,30 @@ final class HttpTokens
     {
         return c == ' ' || c == '\t';
     }
+
+    /**
+     * The first index in {@code [from, to)} of {@code s} that is not optional whitespace, or {@code to}.
+     */
+    static int skipOwsForward(final String s, final int from, final int to)
+    {
+        int at = from;
+        while (at < to && isOws(s.charAt(at)))
+        {
+            at++;
+        }
+        return at;
+    }
+
+    /**
+     * One past the last index in {@code [from, to)} of {@code s} that is not optional whitespace, or {@code from}.
+     */
+    static int skipOwsBackward(final String s, final int from, final int to)
+    {
+        int at = to;
+        while (at > from && isOws(s.charAt(at - 1)))
+        {
+            at--;
+        }
+        return at;
+    }
 }

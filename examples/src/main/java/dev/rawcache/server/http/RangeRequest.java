@@ -163,16 +163,8 @@ public final class RangeRequest
         {
             return NO_RANGE;
         }
-        int start = 0;
-        int end = rangeHeader.length();
-        while (start < end && HttpTokens.isOws(rangeHeader.charAt(start)))
-        {
-            start++;
-        }
-        while (end > start && HttpTokens.isOws(rangeHeader.charAt(end - 1)))
-        {
-            end--;
-        }
+        final int start = HttpTokens.skipOwsForward(rangeHeader, 0, rangeHeader.length());
+        final int end = HttpTokens.skipOwsBackward(rangeHeader, start, rangeHeader.length());
         final int equals = rangeHeader.indexOf('=', start);
         if (equals <= start || equals >= end || !HttpTokens.isToken(rangeHeader, start, equals))
         {
