@@ -45,6 +45,7 @@ public final class CacheConfig
     private final Duration defaultTtl;
     private final boolean reformatIfIncompatible;
     private final boolean zeroCopy;
+    private final boolean adaptiveThreshold;
     private final Path countersFile;
     private final InstantSource clock;
     private final Durability durability;
@@ -60,6 +61,7 @@ public final class CacheConfig
         this.defaultTtl = builder.defaultTtl;
         this.reformatIfIncompatible = builder.reformatIfIncompatible;
         this.zeroCopy = builder.zeroCopy;
+        this.adaptiveThreshold = builder.adaptiveThreshold;
         this.countersFile = builder.countersFile != null ?
             builder.countersFile : CountersFileDescriptor.countersFileOf(builder.path);
         this.clock = builder.clock;
@@ -171,6 +173,17 @@ public final class CacheConfig
     }
 
     /**
+     * Whether {@code lookup} measures both read paths on the live workload and moves each value size class to the
+     * faster one, starting from {@link #mmapThreshold()} (see {@code dev.rawcache.read.AdaptiveThreshold}).
+     *
+     * @return true when adaptive.
+     */
+    public boolean adaptiveThreshold()
+    {
+        return adaptiveThreshold;
+    }
+
+    /**
      * The counters file.
      *
      * @return its path, {@code <cache file>.counters} unless set.
@@ -249,7 +262,8 @@ public final class CacheConfig
     {
         return "CacheConfig{path=" + path + ", capacityBytes=" + capacityBytes + ", blockSize=" + blockSize +
             ", mmapThreshold=" + mmapThreshold + ", defaultTtl=" + defaultTtl + ", reformatIfIncompatible=" +
-            reformatIfIncompatible + ", zeroCopy=" + zeroCopy + ", countersFile=" + countersFile + ", durability=" +
+            reformatIfIncompatible + ", zeroCopy=" + zeroCopy + ", adaptiveThreshold=" + adaptiveThreshold +
+            ", countersFile=" + countersFile + ", durability=" +
             durability + ", journalBlocks=" + journalBlocks() + '}';
     }
 
@@ -267,6 +281,7 @@ public final class CacheConfig
         private Duration defaultTtl;
         private boolean reformatIfIncompatible;
         private boolean zeroCopy = true;
+        private boolean adaptiveThreshold;
         private Path countersFile;
         private InstantSource clock = InstantSource.system();
         private Durability durability = DEFAULT_DURABILITY;
@@ -317,6 +332,21 @@ public final class CacheConfig
         {
             Checks.requireArgument(mmapThreshold >= 0, "mmap threshold %d must not be negative", mmapThreshold);
             this.mmapThreshold = mmapThreshold;
+            return this;
+        }
+
+        /**
+         * Lets {@code lookup} measure both read paths (positional read, mapped copy) on the live workload and move
+         * each value size class (powers of two) to the faster one, starting from {@link #mmapThreshold(int)}. About
+         * 1 lookup in 64 is timed and half of those take the other path. Zero-copy views and transfers are not
+         * affected. Has no effect without a mapping.
+         *
+         * @param adaptiveThreshold true to adapt; default false (the fixed threshold).
+         * @return this builder.
+         */
+        public Builder adaptiveThreshold(final boolean adaptiveThreshold)
+        {
+            this.adaptiveThreshold = adaptiveThreshold;
             return this;
         }
 

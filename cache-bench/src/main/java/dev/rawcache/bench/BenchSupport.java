@@ -183,8 +183,10 @@ public final class BenchSupport
     public static long capacityFor(final int count, final int valueLength)
     {
         final long blocks = count * blocksPerEntry(key(0), valueLength);
-        final long spare = Math.max(blocks / 64, 1024);
-        return (blocks + spare) * BLOCK_SIZE;
+        // Room for the checkpoints kept in data blocks (about 260 bytes per entry for two and a spare) and slack.
+        final long spare = Math.max(blocks / 8, 4096);
+        // The journal takes 1/32 of the file by default, ahead of the data blocks.
+        return (blocks + spare) * 32 / 31 * BLOCK_SIZE;
     }
 
     /**

@@ -56,7 +56,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * </ul>
  * <b>Threshold</b> ({@code mmapThreshold}): 65536 (the default) sends 4 KiB values down the positional path and
  * 64 KiB and 1 MiB values through the mapping; 0 maps everything, to measure 4 KiB mapped reads. At 64 KiB and 1 MiB
- * both settings measure the same path.
+ * both settings measure the same path. With {@code adaptive=true} the copy path measures both read paths on the
+ * workload and moves each size class to the faster one (the teardown line prints the threshold it settled on).
  * <p>
  * <b>Results</b>: the primary score is lookups per second; the secondary {@code bytes} score (an
  * {@link AuxCounters} counter, printed in "ops/s") is value bytes per second.
@@ -66,6 +67,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * ./rawcache bench LookupBenchmark                                     # everything, about 9 minutes
  * ./rawcache bench LookupBenchmark -p valueSize=4096 -p path=copy,zeroCopy -p mmapThreshold=65536
  * ./rawcache bench LookupBenchmark -wi 1 -i 2 -w 1s -r 2s -f 1          # quick mode
+ * ./rawcache bench LookupBenchmark -p valueSize=4096 -p path=copy -p adaptive=false,true   # the adaptive threshold
  * $JAVA_HOME/bin/java -jar cache-bench/target/benchmarks.jar LookupBenchmark -p valueSize=65536 -p path=zeroCopy
  * </pre>
  * The fork's JVM flags come from {@link Fork#jvmArgsAppend()} here; nothing needs to be passed by hand: rawcache's
@@ -115,6 +117,13 @@ public class LookupBenchmark
     /** Value length at and above which lookups go through the mapping. */
     @Param({"65536", "0"})
     public int mmapThreshold;
+
+    /**
+     * Whether {@code lookup} (the copy path) adapts the threshold to the faster path per size class
+     * ({@link CacheConfig.Builder#adaptiveThreshold(boolean)}), starting from {@link #mmapThreshold}.
+     */
+    @Param({"false"})
+    public boolean adaptive;
 
     private ReadPath readPath;
     private Path directory;
@@ -176,6 +185,7 @@ public class LookupBenchmark
         cache = RawDiskCache.open(CacheConfig.builder(file)
             .capacityBytes(BenchSupport.capacityFor(items, valueSize))
             .mmapThreshold(mmapThreshold)
+            .adaptiveThreshold(adaptive)
             .build());
         keys = BenchSupport.keys(items);
         for (int i = 0; i < items; i++)
@@ -223,9 +233,10 @@ public class LookupBenchmark
             {
                 final ZeroCopyStats z = cache.zeroCopyStats();
                 final long fromStorage = BenchSupport.storageReadBytes() - storageBytesAtStart;
-                System.out.printf("%n[%s %d B, threshold %d] hits %d, misses %d, mmap reads %d, positional " +
-                    "zero-copy fallbacks %d, sendfile transfers %d, bytes read from storage %d%n", path, valueSize,
-                    mmapThreshold, cache.stats().hits(), cache.stats().misses(), z.mmapReads(), z.mmapSkipped(),
+                System.out.printf("%n[%s %d B, threshold %d%s, effective %d] hits %d, misses %d, mmap reads %d, " +
+                    "positional zero-copy fallbacks %d, sendfile transfers %d, bytes read from storage %d%n", path,
+                    valueSize, mmapThreshold, adaptive ? " adaptive" : "", cache.effectiveMmapThreshold(),
+                    cache.stats().hits(), cache.stats().misses(), z.mmapReads(), z.mmapSkipped(),
                     z.sendfileTransfers(), fromStorage);
                 cache.close();
             }
