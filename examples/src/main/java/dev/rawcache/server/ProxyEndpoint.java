@@ -540,6 +540,11 @@ final class ProxyEndpoint
         {
             blocking.execute(() -> following.send(exchange, follower, stored, "MISS"));
         }
+        else if (exchange != null)
+        {
+            // The writer ended before it could be followed (the cache is closing): the client still gets an answer.
+            answerError(exchange, HttpResponseStatus.BAD_GATEWAY, "the response could not be stored and followed");
+        }
         try (InputStream body = response.body(); EntryWriter w = writer; OriginWatch watch = new OriginWatch())
         {
             final byte[] chunk = new byte[CHUNK];
