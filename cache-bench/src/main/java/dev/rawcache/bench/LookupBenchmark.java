@@ -64,10 +64,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>
  * <b>Run</b> (builds first if needed):
  * <pre>
- * ./rawcache bench LookupBenchmark                                     # everything, about 9 minutes
- * ./rawcache bench LookupBenchmark -p valueSize=4096 -p path=copy,zeroCopy -p mmapThreshold=65536
- * ./rawcache bench LookupBenchmark -wi 1 -i 2 -w 1s -r 2s -f 1          # quick mode
- * ./rawcache bench LookupBenchmark -p valueSize=4096 -p path=copy -p adaptive=false,true   # the adaptive threshold
+ * ./rawcache bench '\.LookupBenchmark'                                     # everything, about 9 minutes
+ * ./rawcache bench '\.LookupBenchmark' -p valueSize=4096 -p path=copy,zeroCopy -p mmapThreshold=65536
+ * ./rawcache bench '\.LookupBenchmark' -wi 1 -i 2 -w 1s -r 2s -f 1          # quick mode
+ * ./rawcache bench '\.LookupBenchmark' -p valueSize=4096 -p path=copy -p adaptive=false,true   # the adaptive threshold
  * $JAVA_HOME/bin/java -jar cache-bench/target/benchmarks.jar LookupBenchmark -p valueSize=65536 -p path=zeroCopy
  * </pre>
  * The fork's JVM flags come from {@link Fork#jvmArgsAppend()} here; nothing needs to be passed by hand: rawcache's
