@@ -240,8 +240,51 @@ public final class EntryIndex
     public Entry[] snapshotInEvictionOrder()
     {
         final Entry[] entries = map.values().toArray(new Entry[0]);
-        java.util.Arrays.sort(entries, Comparator.comparingLong(Entry::accessStamp));
-        return entries;
+        // Hits move stamps while we sort: read each stamp once, then sort by the copies. Comparing live stamps
+        // would give the sort an inconsistent order (and TimSort throws "Comparison method violates its general
+        // contract"). Stamp and position are packed into one long when both fit; a stable index sort otherwise.
+        final int n = entries.length;
+        final long[] stamps = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            stamps[i] = entries[i].accessStamp();
+        }
+        final Entry[] sorted = new Entry[n];
+        final int indexBits = 64 - Long.numberOfLeadingZeros(Math.max(1, n - 1));
+        long minStamp = 0;
+        long maxStamp = 0;
+        for (final long stamp : stamps)
+        {
+            minStamp = Math.min(minStamp, stamp);
+            maxStamp = Math.max(maxStamp, stamp);
+        }
+        if (minStamp >= 0 && indexBits < 63 && maxStamp < (1L << (63 - indexBits)))
+        {
+            // Stamp and position in one long: a primitive sort, no boxing, for millions of entries.
+            final long[] packed = new long[n];
+            for (int i = 0; i < n; i++)
+            {
+                packed[i] = stamps[i] << indexBits | i;
+            }
+            java.util.Arrays.sort(packed);
+            final long mask = (1L << indexBits) - 1;
+            for (int i = 0; i < n; i++)
+            {
+                sorted[i] = entries[(int)(packed[i] & mask)];
+            }
+            return sorted;
+        }
+        final Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(stamps[a], stamps[b]));
+        for (int i = 0; i < n; i++)
+        {
+            sorted[i] = entries[order[i]];
+        }
+        return sorted;
     }
 
     /**

@@ -177,6 +177,46 @@ class EntryIndexTest
         assertEquals(List.of("b", "a"), order(), "the buffered hit is applied by the next lock holder");
     }
 
+    @Test
+    void shouldSnapshotInEvictionOrderWhileHitsMoveTheStamps() throws Exception
+    {
+        final int n = 20_000;
+        final Entry[] entries = new Entry[n];
+        for (int i = 0; i < n; i++)
+        {
+            entries[i] = put("k" + i, 0);
+        }
+        final Entry[] quiet = index.snapshotInEvictionOrder();
+        for (int i = 0; i < n; i++)
+        {
+            assertSame(entries[i], quiet[i], "with no hits the snapshot is the exact LRU order");
+        }
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        final Thread hitter = Thread.ofPlatform().start(() ->
+        {
+            final java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+            while (!stop.get())
+            {
+                index.recordAccess(entries[random.nextInt(n)]);
+            }
+        });
+        try
+        {
+            // Sorting by live stamps made TimSort throw "Comparison method violates its general contract" here.
+            for (int round = 0; round < 50; round++)
+            {
+                final Entry[] snapshot = index.snapshotInEvictionOrder();
+                assertEquals(n, snapshot.length);
+                assertEquals(n, java.util.Set.of(snapshot).size(), "every entry once");
+            }
+        }
+        finally
+        {
+            stop.set(true);
+            hitter.join();
+        }
+    }
+
     private Entry put(final String key, final long expiresAt)
     {
         final Entry entry = entry(key, expiresAt);
