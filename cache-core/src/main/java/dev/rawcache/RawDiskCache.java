@@ -1365,6 +1365,14 @@ public final class RawDiskCache implements AutoCloseable
                 }
                 // Readers pin too much for a checkpoint now: try again at the next request.
             }
+            catch (final RuntimeException e)
+            {
+                // A defect rather than an I/O failure: fail the cache loudly instead of letting the journal fill up
+                // with no checkpoint to free it.
+                journalFailed(new CacheIoException(CacheIoException.Reason.IO, "a checkpoint of " + config.path() +
+                    " failed: " + e, e));
+                return;
+            }
         }
     }
 
