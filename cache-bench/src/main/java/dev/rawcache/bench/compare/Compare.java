@@ -79,6 +79,7 @@ public final class Compare
             return;
         }
         final Progress progress = new Progress(System.out);
+        BackgroundFailures.install();
         final Map<String, Supplier<Engine>> engines = selected(settings);
         if (engines.isEmpty())
         {
@@ -105,13 +106,7 @@ public final class Compare
         // this VM reports freed memory to its host, and the next first touch of it is slow; a store phase right after
         // such a pause ran 3 to 10 times slower than the same store phase later in the run.
         final Limits limits = new Limits(settings.limitSeconds(), progress);
-        limits.createFile(root, Math.max(64L << 20, settings.workingSetBytes()));
-        limits.measureGlobal();
-        for (final int size : settings.sizes())
-        {
-            limits.measureSize(size);
-        }
-        limits.deleteFile();
+        measureLimits(limits, root, settings);
 
         final Map<Integer, Map<String, List<TrialResult>>> rounds = new LinkedHashMap<>();
         final List<Path> deferred = new ArrayList<>();
@@ -159,6 +154,8 @@ public final class Compare
                 }
             }
         }
+        // Again at the end: a limit is the best the machine did, and the other work sharing it comes and goes.
+        measureLimits(limits, root, settings);
         progress.line("deleting the file-per-entry directories (" + deferred.size() + ")");
         deferred.forEach(BenchSupport::deleteRecursively);
 
@@ -183,6 +180,18 @@ public final class Compare
         progress.line("wrote " + written);
         // An engine's own threads (or one abandoned as hung) must not keep the JVM alive.
         System.exit(0);
+    }
+
+    private static void measureLimits(final Limits limits, final Path root, final Settings settings)
+        throws Exception
+    {
+        limits.createFile(root, Math.max(64L << 20, settings.workingSetBytes()));
+        limits.measureGlobal();
+        for (final int size : settings.sizes())
+        {
+            limits.measureSize(size);
+        }
+        limits.deleteFile();
     }
 
     private static Map<String, Supplier<Engine>> selected(final Settings settings)

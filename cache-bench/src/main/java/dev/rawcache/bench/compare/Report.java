@@ -111,6 +111,8 @@ final class Report
             .append("the machine's other work held a core, and the 2-thread figure says less about scaling.\n\n");
 
         md.append("## Limits measured in this run\n\n");
+        md.append("Measured before and after the engines; the better figure is shown, with the cores its threads ")
+            .append("got.\n\n");
         md.append(limitsTable()).append('\n');
 
         for (final Map.Entry<Integer, List<TrialResult>> entry : bySize.entrySet())
@@ -196,8 +198,9 @@ final class Report
         {
             return "—";
         }
-        return bandwidthOnly ? Units.megabytes(r.bytesPerSecond()) + " MB/s" :
-            Units.ops(r.opsPerSecond()) + " ops/s, " + Units.megabytes(r.bytesPerSecond()) + " MB/s";
+        return (bandwidthOnly ? Units.megabytes(r.bytesPerSecond()) + " MB/s" :
+            Units.ops(r.opsPerSecond()) + " ops/s, " + Units.megabytes(r.bytesPerSecond()) + " MB/s") + " (" +
+            Units.cores(r.cores()) + " cores)";
     }
 
     private static String sizeTable(final List<TrialResult> rows)
@@ -390,6 +393,9 @@ final class Report
                 Units.csv(l.bytesPerSecond() / 1e6), "", "", ""));
             cells.addAll(two == null ? List.of("", "", "", "", "") : List.of(Units.csv(two.opsPerSecond()),
                 Units.csv(two.bytesPerSecond() / 1e6), "", "", ""));
+            cells.addAll(List.of("", "", "", "", "", ""));
+            cells.add(Units.csv(l.cores()));
+            cells.add(two == null ? "" : Units.csv(two.cores()));
             while (cells.size() < 40)
             {
                 cells.add("");

@@ -82,6 +82,7 @@ final class Trial
         double finish = Double.NaN;
         int stored = 0;
         String failure = null;
+        BackgroundFailures.drain();
         try
         {
             engine.open(directory, data);
@@ -167,6 +168,11 @@ final class Trial
             {
                 notes.add(closeFailure);
                 progress.line(label + " " + closeFailure);
+            }
+            for (final String background : BackgroundFailures.drain())
+            {
+                notes.add(background);
+                progress.line(label + " " + background);
             }
         }
         return new TrialResult(engine.name(), engine.settings(), engine.isRawcache(), data.valueSize(), data.count(),

@@ -145,7 +145,8 @@ final class Units
         {
             return Long.toString((long)value);
         }
-        return String.format(Locale.ROOT, "%.4g", value);
+        final java.math.BigDecimal rounded = new java.math.BigDecimal(value).round(new java.math.MathContext(4));
+        return rounded.scale() > 0 ? rounded.stripTrailingZeros().toPlainString() : Long.toString(rounded.longValue());
     }
 
     private static String sig3(final double value)
