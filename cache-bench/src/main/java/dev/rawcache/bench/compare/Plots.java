@@ -12,7 +12,7 @@ import java.util.function.ToDoubleFunction;
  * <ul>
  * <li>{@code lookup-throughput-vs-size.svg}: lookups per second (1 thread, log scale) by value size, one line per
  * engine, with the {@code pread} and mmap-copy limits dashed;</li>
- * <li>{@code lookup-bandwidth-vs-size.svg}: the same in MB/s;</li>
+ * <li>{@code lookup-bandwidth-vs-size.svg}: the same in GB/s;</li>
  * <li>{@code lookup-threads.svg}: lookups per second with 1 and 2 threads at the smallest value size, per engine and
  * limit;</li>
  * <li>{@code store-throughput-vs-size.svg}: stores per second (1 thread) by value size, with the {@code pwrite}
@@ -50,11 +50,11 @@ final class Plots
             subtitle, categories, "value size", "lookups per second (log scale)", Units::ops, ops));
 
         final List<SvgChart.Series> bandwidth = perEngine(bySize, sizes, engines,
-            r -> r.lookup1().bytesPerSecond() / 1e6);
+            r -> r.lookup1().bytesPerSecond() / 1e9);
         bandwidth.add(limit(limits, sizes, Limits.PREAD, 1, true, "limit: pread (1 thread)"));
         bandwidth.add(limit(limits, sizes, Limits.MMAP_COPY, 1, true, "limit: mmap copy (1 thread)"));
         plots.put("lookup-bandwidth-vs-size.svg", SvgChart.logLines("Lookup bandwidth by value size (1 thread)",
-            subtitle, categories, "value size", "MB/s of values (log scale)", Units::ops, bandwidth));
+            subtitle, categories, "value size", "GB/s of values (log scale)", Plots::plain, bandwidth));
 
         final int smallest = sizes.getFirst();
         final List<String> groups = new ArrayList<>();
@@ -89,6 +89,12 @@ final class Plots
         return plots;
     }
 
+    private static String plain(final double value)
+    {
+        return new java.math.BigDecimal(value).round(new java.math.MathContext(2)).stripTrailingZeros()
+            .toPlainString();
+    }
+
     private static List<SvgChart.Series> perEngine(final Map<Integer, List<TrialResult>> bySize,
                                                    final List<Integer> sizes, final LinkedHashSet<String> engines,
                                                    final ToDoubleFunction<TrialResult> metric)
@@ -116,13 +122,13 @@ final class Plots
     }
 
     private static SvgChart.Series limit(final Limits limits, final List<Integer> sizes, final String name,
-                                         final int threads, final boolean megabytes, final String label)
+                                         final int threads, final boolean gigabytes, final String label)
     {
         final double[] values = new double[sizes.size()];
         for (int i = 0; i < sizes.size(); i++)
         {
             final Limits.Result r = limits.find(name, sizes.get(i), threads);
-            values[i] = r == null ? Double.NaN : megabytes ? r.bytesPerSecond() / 1e6 : r.opsPerSecond();
+            values[i] = r == null ? Double.NaN : gigabytes ? r.bytesPerSecond() / 1e9 : r.opsPerSecond();
         }
         return new SvgChart.Series(label, values, true, false);
     }

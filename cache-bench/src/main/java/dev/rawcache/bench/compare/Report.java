@@ -126,7 +126,7 @@ final class Report
             md.append(ratioTable(size, rows)).append('\n');
         }
 
-        md.append("## Engines that did not run or failed\n\n");
+        md.append("## Engines that did not run, failed, or lost a thread\n\n");
         final List<String> failures = new ArrayList<>();
         for (final List<TrialResult> rows : bySize.values())
         {
@@ -135,6 +135,13 @@ final class Report
                 if (r.isFailed())
                 {
                     failures.add("- " + r.engine() + " at " + Units.size(r.valueSize()) + ": " + r.failure());
+                }
+                for (final String note : r.notes())
+                {
+                    if (note.contains(" died: ") || note.contains("failed") || note.contains("hung"))
+                    {
+                        failures.add("- " + r.engine() + " at " + Units.size(r.valueSize()) + ": " + note);
+                    }
                 }
             }
         }
