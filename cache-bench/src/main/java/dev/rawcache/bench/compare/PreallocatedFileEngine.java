@@ -1,0 +1,124 @@
+package dev.rawcache.bench.compare;
+
+import dev.rawcache.io.file.Preallocator;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The naive baseline: one preallocated file, a {@link ConcurrentHashMap} from key to (offset, length), values
+ * appended at 4 KiB-aligned offsets with one {@code pwrite} and read back with one {@code pread} into a reused direct
+ * buffer. No header, no checksum, no eviction, no persistence of the index, no pinning: an overwrite of a value of the
+ * same length goes to the same place while readers may be reading it. It is the floor under any real store's
+ * overhead, and the target "4 KiB stores at least as fast as the naive preallocated-file store" refers to it.
+ * <p>
+ * Thread-safe as {@link Engine} requires (but see the overwrite caveat above).
+ */
+final class PreallocatedFileEngine implements Engine
+{
+    private static final int ALIGNMENT = 4096;
+
+    private final ConcurrentHashMap<String, Slot> index = new ConcurrentHashMap<>();
+    private final AtomicLong cursor = new AtomicLong();
+    private FileChannel channel;
+    private long capacity;
+    private int valueSize;
+
+    private record Slot(long offset, int length)
+    {
+    }
+
+    @Override
+    public String name()
+    {
+        return "preallocated file";
+    }
+
+    @Override
+    public String settings()
+    {
+        return "one file of " + Units.bytes(capacity) + " preallocated with posix_fallocate, ConcurrentHashMap " +
+            "index, 4 KiB-aligned appends by pwrite, pread into a reused direct buffer; no header, checksum or eviction";
+    }
+
+    @Override
+    public void open(final Path directory, final DataSet data) throws IOException
+    {
+        valueSize = data.valueSize();
+        final long slot = (valueSize + ALIGNMENT - 1L) / ALIGNMENT * ALIGNMENT;
+        capacity = slot * data.count() + slot * 64;
+        final Path file = directory.resolve("preallocated.data");
+        channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+        Preallocator.preallocate(file, channel, 0, capacity);
+    }
+
+    @Override
+    public Session session()
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(valueSize);
+        return new Session()
+        {
+            @Override
+            public void store(final String key, final ByteBuffer value) throws IOException
+            {
+                final int length = value.remaining();
+                final Slot old = index.get(key);
+                final long offset;
+                if (old != null && old.length() == length)
+                {
+                    offset = old.offset();
+                }
+                else
+                {
+                    final long aligned = (length + ALIGNMENT - 1L) / ALIGNMENT * ALIGNMENT;
+                    offset = cursor.getAndAdd(aligned);
+                    if (offset + aligned > capacity)
+                    {
+                        throw new IOException("preallocated file full at " + offset);
+                    }
+                }
+                long position = offset;
+                while (value.hasRemaining())
+                {
+                    position += channel.write(value, position);
+                }
+                index.put(key, new Slot(offset, length));
+            }
+
+            @Override
+            public ByteBuffer lookup(final String key) throws IOException
+            {
+                final Slot slot = index.get(key);
+                if (slot == null)
+                {
+                    return null;
+                }
+                buffer.clear().limit(slot.length());
+                while (buffer.hasRemaining())
+                {
+                    if (channel.read(buffer, slot.offset() + buffer.position()) < 0)
+                    {
+                        throw new EOFException("preallocated file ends inside the value of " + key);
+                    }
+                }
+                return buffer.flip();
+            }
+        };
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        if (channel != null)
+        {
+            channel.close();
+        }
+    }
+}
