@@ -65,10 +65,7 @@ final class ChronicleMapEngine implements Engine
             @Override
             public void store(final String key, final ByteBuffer value)
             {
-                final int length = value.remaining();
-                final byte[] copy = length == array.length ? array : new byte[length];
-                value.get(value.position(), copy);
-                map.put(key, copy);
+                map.put(key, Engine.copyOf(value, array));
             }
 
             @Override

@@ -7,7 +7,6 @@ import org.ehcache.config.builders.CacheManagerBuilder;
 import org.ehcache.config.builders.ResourcePoolsBuilder;
 import org.ehcache.config.units.MemoryUnit;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -54,25 +53,7 @@ final class EhcacheEngine implements Engine
     @Override
     public Session session()
     {
-        final byte[] array = new byte[valueSize];
-        return new Session()
-        {
-            @Override
-            public void store(final String key, final ByteBuffer value)
-            {
-                final int length = value.remaining();
-                final byte[] copy = length == array.length ? array : new byte[length];
-                value.get(value.position(), copy);
-                cache.put(key, copy);
-            }
-
-            @Override
-            public ByteBuffer lookup(final String key)
-            {
-                final byte[] value = cache.get(key);
-                return value == null ? null : ByteBuffer.wrap(value);
-            }
-        };
+        return Engine.byteArraySession(cache::put, cache::get, valueSize);
     }
 
     @Override

@@ -101,4 +101,50 @@ interface Engine extends AutoCloseable
          */
         ByteBuffer lookup(String key) throws Exception;
     }
+
+    /**
+     * A session over a map of {@code byte[]} values (Chronicle Map, Ehcache, MapDB): a store copies the value into an
+     * array reused while values keep one size (the map keeps its own serialised copy), a lookup wraps what the map
+     * returns.
+     *
+     * @param put    stores a key's array.
+     * @param lookup returns a key's array, or null on a miss.
+     * @param valueSize the usual value length.
+     * @return the session.
+     */
+    static Session byteArraySession(final java.util.function.BiConsumer<String, byte[]> put,
+                                    final java.util.function.Function<String, byte[]> lookup, final int valueSize)
+    {
+        final byte[] array = new byte[valueSize];
+        return new Session()
+        {
+            @Override
+            public void store(final String key, final ByteBuffer value)
+            {
+                put.accept(key, copyOf(value, array));
+            }
+
+            @Override
+            public ByteBuffer lookup(final String key)
+            {
+                final byte[] value = lookup.apply(key);
+                return value == null ? null : ByteBuffer.wrap(value);
+            }
+        };
+    }
+
+    /**
+     * A value's bytes (position to limit) in {@code reusable} when it has their length, else in a new array.
+     *
+     * @param value    the value; its position is not moved.
+     * @param reusable an array to reuse.
+     * @return the array holding the bytes.
+     */
+    static byte[] copyOf(final ByteBuffer value, final byte[] reusable)
+    {
+        final int length = value.remaining();
+        final byte[] copy = length == reusable.length ? reusable : new byte[length];
+        value.get(value.position(), copy);
+        return copy;
+    }
 }

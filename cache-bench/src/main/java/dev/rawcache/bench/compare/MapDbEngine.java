@@ -5,7 +5,6 @@ import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -53,25 +52,7 @@ final class MapDbEngine implements Engine
     @Override
     public Session session()
     {
-        final byte[] array = new byte[valueSize];
-        return new Session()
-        {
-            @Override
-            public void store(final String key, final ByteBuffer value)
-            {
-                final int length = value.remaining();
-                final byte[] copy = length == array.length ? array : new byte[length];
-                value.get(value.position(), copy);
-                map.put(key, copy);
-            }
-
-            @Override
-            public ByteBuffer lookup(final String key)
-            {
-                final byte[] value = map.get(key);
-                return value == null ? null : ByteBuffer.wrap(value);
-            }
-        };
+        return Engine.byteArraySession(map::put, map::get, valueSize);
     }
 
     @Override
