@@ -65,7 +65,7 @@ final class EntryBytes
         {
             if (mapping != null)
             {
-                return headerMatchesMapped(entry) && verifyMapped(entry);
+                return headerMatchesMapped(entry, true) && verifyMapped(entry);
             }
             final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
             file.read(entry.extents(), 0, header);
@@ -149,34 +149,26 @@ final class EntryBytes
         final long total = headerLength + valueLength;
         try
         {
-            final byte[] value = new byte[(int)valueLength];
-            final ByteBuffer header;
             if (total <= SCRATCH_LIMIT)
             {
-                final ByteBuffer buffer = scratch((int)total);
-                buffer.limit((int)total);
-                file.read(entry.extents(), 0, buffer);
-                buffer.flip();
-                header = buffer.slice(0, headerLength);
-                final ByteBuffer valueBytes = buffer.slice(headerLength, (int)valueLength);
-                if (!EntryHeader.matches(header, entry.keyBytes(), entry.sequence(), headerLength, valueLength, creationId) ||
-                    crc(valueBytes) != entry.valueCrc())
+                final ByteBuffer valueBytes = readSmallPositional(entry);
+                if (valueBytes == null)
                 {
                     return null;
                 }
+                final byte[] value = new byte[(int)valueLength];
                 valueBytes.get(value);
+                return ByteBuffer.wrap(value);
             }
-            else
+            final byte[] value = new byte[(int)valueLength];
+            final ByteBuffer header = ByteBuffer.allocate(headerLength);
+            file.read(entry.extents(), 0, header);
+            readValueInChunks(entry, value);
+            if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength,
+                creationId) ||
+                crc(ByteBuffer.wrap(value)) != entry.valueCrc())
             {
-                header = ByteBuffer.allocate(headerLength);
-                file.read(entry.extents(), 0, header);
-                readValueInChunks(entry, value);
-                if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength,
-                    creationId) ||
-                    crc(ByteBuffer.wrap(value)) != entry.valueCrc())
-                {
-                    return null;
-                }
+                return null;
             }
             entry.markVerified();
             return ByteBuffer.wrap(value);
@@ -187,26 +179,123 @@ final class EntryBytes
         }
     }
 
+    /**
+     * Reads a pinned entry's value into {@code destination} at its position by positional reads, checking header
+     * and CRC32C; the position advances only on success.
+     *
+     * @return false when the entry is corrupt (bytes after the position may then have been overwritten).
+     */
+    boolean readPositional(final Entry entry, final ByteBuffer destination)
+    {
+        try
+        {
+            if (entry.headerLength() + entry.valueLength() <= SCRATCH_LIMIT)
+            {
+                final ByteBuffer valueBytes = readSmallPositional(entry);
+                if (valueBytes == null)
+                {
+                    return false;
+                }
+                destination.put(valueBytes);
+                return true;
+            }
+            final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
+            file.read(entry.extents(), 0, header);
+            final ByteBuffer target = destination.slice(destination.position(), (int)entry.valueLength());
+            file.read(entry.extents(), entry.headerLength(), target);
+            if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
+                entry.valueLength(), creationId) || crc(target.flip()) != entry.valueCrc())
+            {
+                return false;
+            }
+            entry.markVerified();
+            destination.position(destination.position() + (int)entry.valueLength());
+            return true;
+        }
+        catch (final IOException e)
+        {
+            throw failures.io("read of key " + entry.key(), e);
+        }
+    }
+
+    /**
+     * Header and value of a small entry by one positional read into the scratch buffer, header and CRC32C checked.
+     *
+     * @return the value's bytes in the scratch buffer, or null when the entry is corrupt.
+     */
+    private ByteBuffer readSmallPositional(final Entry entry) throws IOException
+    {
+        final int headerLength = entry.headerLength();
+        final int total = headerLength + (int)entry.valueLength();
+        final ByteBuffer buffer = scratch(total);
+        file.read(entry.extents(), 0, buffer);
+        buffer.flip();
+        final ByteBuffer valueBytes = buffer.slice(headerLength, total - headerLength);
+        final boolean headerMatches = entry.isVerified() ?
+            EntryHeader.quickMatch(buffer, 0, entry.sequence(), headerLength, entry.valueLength()) :
+            EntryHeader.matches(buffer.slice(0, headerLength), entry.keyBytes(), entry.sequence(), headerLength,
+                entry.valueLength(), creationId);
+        if (!headerMatches || crc(valueBytes) != entry.valueCrc())
+        {
+            return null;
+        }
+        entry.markVerified();
+        return valueBytes;
+    }
+
     ByteBuffer copyFromMapping(final Entry entry)
     {
         final long valueLength = entry.valueLength();
         Checks.requireState(valueLength <= Integer.MAX_VALUE - 16,
             "value of key %s is %d bytes, too large for one heap buffer; use lookupZeroCopy or transferTo",
             entry.key(), valueLength);
+        final byte[] value = new byte[(int)valueLength];
+        return copyFromMapping(entry, MemorySegment.ofArray(value)) ? ByteBuffer.wrap(value) : null;
+    }
+
+    /**
+     * Copies a pinned entry's value out of the mapping into {@code destination} at its position, header checked
+     * (and CRC32C on the entry's first read); the position advances only on success.
+     *
+     * @return false when the entry is corrupt (bytes after the position may then have been overwritten).
+     */
+    boolean copyFromMapping(final Entry entry, final ByteBuffer destination)
+    {
+        final int length = (int)entry.valueLength();
+        if (!copyFromMapping(entry, MemorySegment.ofBuffer(destination).asSlice(0, length)))
+        {
+            return false;
+        }
+        destination.position(destination.position() + length);
+        return true;
+    }
+
+    /** The mapped copy into a segment of exactly the value's length. */
+    private boolean copyFromMapping(final Entry entry, final MemorySegment target)
+    {
         if (!headerMatchesMapped(entry))
         {
-            return null;
+            return false;
         }
-        final byte[] value = new byte[(int)valueLength];
-        final long[][] pieces = file.pieces(entry.extents(), entry.headerLength(), valueLength);
         final MemorySegment whole = mapping.segment();
+        final long firstExtent = entry.firstExtent();
+        final long valueLength = entry.valueLength();
         try
         {
-            int at = 0;
-            for (int i = 0; i < pieces[0].length; i++)
+            if (entry.headerLength() + valueLength <= ExtentList.count(firstExtent) * file.blockSize())
             {
-                MemorySegment.copy(whole, ValueLayout.JAVA_BYTE, pieces[0][i], value, at, (int)pieces[1][i]);
-                at += (int)pieces[1][i];
+                MemorySegment.copy(whole, ExtentList.firstBlock(firstExtent) * file.blockSize() + entry.headerLength(),
+                    target, 0, valueLength);
+            }
+            else
+            {
+                final long[][] pieces = file.pieces(entry.extents(), entry.headerLength(), valueLength);
+                long at = 0;
+                for (int i = 0; i < pieces[0].length; i++)
+                {
+                    MemorySegment.copy(whole, pieces[0][i], target, at, pieces[1][i]);
+                    at += pieces[1][i];
+                }
             }
         }
         catch (final InternalError e)
@@ -219,22 +308,38 @@ final class EntryBytes
         }
         if (!entry.isVerified())
         {
-            if (crc(ByteBuffer.wrap(value)) != entry.valueCrc())
+            if (crc(target.asByteBuffer()) != entry.valueCrc())
             {
-                return null;
+                return false;
             }
             entry.markVerified();
         }
-        return ByteBuffer.wrap(value);
+        return true;
     }
 
+    /**
+     * Whether the header in the mapping is this entry's: for an entry already verified since the file was opened,
+     * its magic, lengths and sequence, read in place; otherwise every field, the key and the header's CRC.
+     */
     boolean headerMatchesMapped(final Entry entry)
     {
+        return headerMatchesMapped(entry, !entry.isVerified());
+    }
+
+    /** The header check in the mapping: every field when {@code full}, else the quick one (magic, lengths, sequence). */
+    private boolean headerMatchesMapped(final Entry entry, final boolean full)
+    {
         final int headerLength = entry.headerLength();
-        final long[][] pieces = file.pieces(entry.extents(), 0, headerLength);
-        final byte[] header = new byte[headerLength];
+        final long firstExtent = entry.firstExtent();
         try
         {
+            if (!full && headerLength <= ExtentList.count(firstExtent) * file.blockSize())
+            {
+                return EntryHeader.quickMatch(mapping.segment(), ExtentList.firstBlock(firstExtent) * file.blockSize(),
+                    entry.sequence(), headerLength, entry.valueLength());
+            }
+            final long[][] pieces = file.pieces(entry.extents(), 0, headerLength);
+            final byte[] header = new byte[headerLength];
             int at = 0;
             for (int i = 0; i < pieces[0].length; i++)
             {
@@ -242,6 +347,8 @@ final class EntryBytes
                     (int)pieces[1][i]);
                 at += (int)pieces[1][i];
             }
+            return EntryHeader.matches(ByteBuffer.wrap(header), entry.keyBytes(), entry.sequence(), headerLength,
+                entry.valueLength(), creationId);
         }
         catch (final InternalError e)
         {
@@ -251,8 +358,6 @@ final class EntryBytes
         {
             throw failures.closed();
         }
-        return EntryHeader.matches(ByteBuffer.wrap(header), entry.keyBytes(), entry.sequence(), headerLength,
-            entry.valueLength(), creationId);
     }
 
     boolean verifyMapped(final Entry entry)

@@ -513,6 +513,74 @@ public final class RawDiskCache implements AutoCloseable
         }
     }
 
+    /**
+     * Looks a key up and copies its value into the caller's buffer, allocating nothing: the lookup a server makes
+     * into a pooled buffer. The value is read by the same path and checks as {@link #lookup(String)}.
+     * <p>
+     * When the value is longer than {@code destination.remaining()}, nothing is copied and the value's length is
+     * returned: compare the result with what was remaining, and read a longer value with a larger buffer,
+     * {@link #openReader(String)} or {@link #lookupZeroCopy(String)}.
+     *
+     * @param key         the key.
+     * @param destination where the value goes, from its position; heap or direct. On a hit that fits, the position
+     *                    advances by the value's length; otherwise it does not move, though bytes after it may have
+     *                    been overwritten by a read that then failed its checks.
+     * @return the value's length, or -1 on a miss: absent, expired, or failing its checksum.
+     * @throws IllegalArgumentException when {@code destination} is null or read-only.
+     * @throws CacheIoException with reason {@code IO} when the read fails.
+     */
+    public long lookupInto(final String key, final ByteBuffer destination)
+    {
+        Checks.requireArgument(destination != null && !destination.isReadOnly(),
+            "the destination buffer for key %s must be a writable buffer, not %s", key, destination);
+        final Entry entry = acquire(key);
+        if (entry == null)
+        {
+            return -1;
+        }
+        try
+        {
+            final long length = entry.valueLength();
+            if (length > destination.remaining())
+            {
+                hits.increment();
+                return length;
+            }
+            final boolean good;
+            if (adaptive != null && mapping != null)
+            {
+                final AdaptiveThreshold.Decision decision = adaptive.decide(length);
+                final long start = decision.timed() ? System.nanoTime() : 0;
+                good = readInto(entry, decision.mapped(), destination);
+                if (decision.timed())
+                {
+                    adaptive.record(length, decision.mapped(), System.nanoTime() - start);
+                }
+            }
+            else
+            {
+                good = readInto(entry, mapping != null && length >= mmapThreshold, destination);
+            }
+            if (!good)
+            {
+                dropCorrupt(entry);
+                return -1;
+            }
+            hits.increment();
+            index.recordAccess(entry);
+            return length;
+        }
+        finally
+        {
+            release(entry);
+        }
+    }
+
+    private boolean readInto(final Entry entry, final boolean mapped, final ByteBuffer destination)
+    {
+        return mapped ? bytes.copyFromMapping(entry, destination) : bytes.readPositional(entry, destination);
+    }
+
     /** A lookup's copy by the path its size class reads faster, timing one lookup in {@code SAMPLE_ONE_IN}. */
     private ByteBuffer readAdaptively(final Entry entry)
     {

@@ -80,6 +80,40 @@ class RawDiskCacheCorruptionTest
 
     @ParameterizedTest
     @EnumSource(ReadPath.class)
+    void shouldMissDropAndFreeOnALookupIntoABufferOfADamagedEntryOnEveryPath(final ReadPath path) throws IOException
+    {
+        try (RawDiskCache cache = open(path))
+        {
+            final long freeBefore = storeBoth(cache);
+            final long headerStart = valueOffset(cache) - EntryHeaderDescriptor.headerLength(VICTIM.length(), 1);
+            flipByteAt(cache, headerStart + EntryHeaderDescriptor.VALUE_LENGTH_OFFSET);
+
+            final CacheStats before = cache.stats();
+            final ByteBuffer into = ByteBuffer.allocateDirect(SIZE);
+            assertEquals(-1, cache.lookupInto(VICTIM, into), "an entry whose header does not match is a miss");
+            assertEquals(0, into.position());
+            assertDroppedAndFreed(cache, before, freeBefore);
+        }
+    }
+
+    @Test
+    void shouldMissOnALookupIntoABufferOfADamagedValueOnThePositionalPath() throws IOException
+    {
+        try (RawDiskCache cache = open(ReadPath.POSITIONAL))
+        {
+            final long freeBefore = storeBoth(cache);
+            flipByteAt(cache, valueOffset(cache) + 17);
+
+            final CacheStats before = cache.stats();
+            final ByteBuffer into = ByteBuffer.allocate(SIZE + 10);
+            assertEquals(-1, cache.lookupInto(VICTIM, into), "a damaged value is a miss");
+            assertEquals(0, into.position());
+            assertDroppedAndFreed(cache, before, freeBefore);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
     void shouldSendNothingForAnEntryWithADamagedHeader(final ReadPath path) throws IOException
     {
         try (RawDiskCache cache = open(path);
@@ -88,14 +122,48 @@ class RawDiskCacheCorruptionTest
         {
             final long freeBefore = storeBoth(cache);
             final long headerStart = valueOffset(cache) - EntryHeaderDescriptor.headerLength(VICTIM.length(), 1);
-            final long firstKeyByte = headerStart + EntryHeaderDescriptor.EXTENTS_OFFSET +
-                EntryHeaderDescriptor.EXTENT_LENGTH;
-            flipByteAt(cache, firstKeyByte + 3);
+            flipByteAt(cache, headerStart + EntryHeaderDescriptor.SEQUENCE_OFFSET + 2);
 
             final CacheStats before = cache.stats();
             assertEquals(-1, cache.transferTo(VICTIM, out), "a damaged entry is not sent");
             assertEquals(0, out.size());
             assertDroppedAndFreed(cache, before, freeBefore);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
+    void shouldFindADamagedKeyInTheHeaderOnTheFirstReadAfterOpenAndByVerify(final ReadPath path) throws IOException
+    {
+        final long keyByte;
+        try (RawDiskCache cache = open(path))
+        {
+            storeBoth(cache);
+            final long headerStart = valueOffset(cache) - EntryHeaderDescriptor.headerLength(VICTIM.length(), 1);
+            keyByte = headerStart + EntryHeaderDescriptor.EXTENTS_OFFSET + EntryHeaderDescriptor.EXTENT_LENGTH + 3;
+            flipByteAt(cache, keyByte);
+            // Later reads of an entry already checked in full check magic, lengths and sequence only; the key and
+            // the header's CRC are for the first read and for verify(). The value itself is intact.
+            assertLookup(VICTIM, 1, SIZE, cache.lookup(VICTIM));
+            final CacheStats before = cache.stats();
+            assertEquals(1, cache.verify(null).corrupt(), "verify() checks every header in full");
+            assertEquals(before.checksumFailures() + 1, cache.stats().checksumFailures());
+            assertFalse(cache.contains(VICTIM));
+            assertLookup(NEIGHBOUR, 1, SIZE, cache.lookup(NEIGHBOUR));
+            cache.store(VICTIM, Values.of(VICTIM, 2, SIZE));
+        }
+        try (RawDiskCache cache = open(path))
+        {
+            assertLookup(VICTIM, 2, SIZE, cache.lookup(VICTIM));
+            final long headerStart = valueOffset(cache, 2) - EntryHeaderDescriptor.headerLength(VICTIM.length(), 1);
+            flipByteAt(cache, headerStart + EntryHeaderDescriptor.EXTENTS_OFFSET + EntryHeaderDescriptor.EXTENT_LENGTH);
+        }
+        try (RawDiskCache cache = open(path))
+        {
+            final CacheStats before = cache.stats();
+            assertNull(cache.lookup(VICTIM), "the first read after open checks the whole header");
+            assertEquals(before.checksumFailures() + 1, cache.stats().checksumFailures());
+            assertLookup(NEIGHBOUR, 1, SIZE, cache.lookup(NEIGHBOUR));
         }
     }
 
@@ -139,8 +207,16 @@ class RawDiskCacheCorruptionTest
      */
     private static long valueOffset(final RawDiskCache cache) throws IOException
     {
+        return valueOffset(cache, 1);
+    }
+
+    /**
+     * Where version {@code version} of the victim's value starts in the file.
+     */
+    private static long valueOffset(final RawDiskCache cache, final long version) throws IOException
+    {
         final byte[] file = Files.readAllBytes(cache.config().path());
-        final byte[] value = Values.of(VICTIM, 1, SIZE);
+        final byte[] value = Values.of(VICTIM, version, SIZE);
         long found = -1;
         for (int at = 0; at + SIZE <= file.length; at++)
         {

@@ -2,6 +2,8 @@ package dev.rawcache.format;
 
 import dev.rawcache.io.block.ExtentList;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
@@ -15,6 +17,9 @@ import static dev.rawcache.format.EntryHeaderDescriptor.*;
  */
 public final class EntryHeader
 {
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private EntryHeader()
     {
     }
@@ -103,6 +108,45 @@ public final class EntryHeader
         final ByteBuffer b = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         final int keyEnd = EXTENTS_OFFSET + b.getInt(EXTENT_COUNT_OFFSET) * EXTENT_LENGTH + b.getInt(KEY_LENGTH_OFFSET);
         return b.slice(keyEnd, b.getInt(METADATA_LENGTH_OFFSET));
+    }
+
+    /**
+     * The check of every read of an entry whose header has already been {@linkplain #matches fully checked} since
+     * the file was opened (or that this process wrote): magic, lengths and sequence, read in place from the first
+     * 32 bytes, with no copy. The sequence is unique to one store in one file, so blocks that came to hold another
+     * entry fail it; the full check with key and CRC ran when the entry was first read.
+     *
+     * @param header       the bytes holding the header.
+     * @param at           the header's offset in {@code header}.
+     * @param sequence     the expected sequence.
+     * @param headerLength the expected header length.
+     * @param valueLength  the expected value length.
+     * @return true when those fields match.
+     */
+    public static boolean quickMatch(final MemorySegment header, final long at, final long sequence,
+                                     final int headerLength, final long valueLength)
+    {
+        return header.get(INT, at + MAGIC_OFFSET) == MAGIC &&
+            header.get(LONG, at + SEQUENCE_OFFSET) == sequence &&
+            header.get(INT, at + HEADER_LENGTH_OFFSET) == headerLength &&
+            header.get(LONG, at + VALUE_LENGTH_OFFSET) == valueLength;
+    }
+
+    /**
+     * {@link #quickMatch(MemorySegment, long, long, int, long)} on a buffer.
+     *
+     * @param header       the buffer holding the header.
+     * @param at           the header's offset from the buffer's position.
+     * @param sequence     the expected sequence.
+     * @param headerLength the expected header length.
+     * @param valueLength  the expected value length.
+     * @return true when those fields match.
+     */
+    public static boolean quickMatch(final ByteBuffer header, final int at, final long sequence,
+                                     final int headerLength, final long valueLength)
+    {
+        return header.remaining() - at >= EXTENTS_OFFSET &&
+            quickMatch(MemorySegment.ofBuffer(header), at, sequence, headerLength, valueLength);
     }
 
     /**

@@ -217,6 +217,43 @@ class EntryIndexTest
         }
     }
 
+    @Test
+    void shouldLeaveHitsOnTheMostRecentSixteenthOfALargeIndexWhereTheyAre()
+    {
+        final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES * 2;
+        final Entry[] entries = new Entry[n];
+        for (int i = 0; i < n; i++)
+        {
+            entries[i] = put("k" + i, 0);
+        }
+        final int window = n / 16;
+        final Entry young = entries[n - window + 1];
+        final Entry old = entries[n - window - 1];
+        index.recordAccess(young);
+        index.recordAccess(entries[0]);
+        index.recordAccess(old);
+        final List<String> order = order();
+        assertEquals(n - window + 1 - 2, order.indexOf("k" + (n - window + 1)),
+            "a hit inside the young window leaves the entry in place (two older entries moved past it since)");
+        assertEquals(List.of("k0", "k" + (n - window - 1)), order.subList(n - 2, n),
+            "hits outside the window move entries to the most recent end, in hit order");
+        assertEquals("k1", order.get(0));
+    }
+
+    @Test
+    void shouldKeepTheExactOrderInASmallIndex()
+    {
+        final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES - 1;
+        final Entry[] entries = new Entry[n];
+        for (int i = 0; i < n; i++)
+        {
+            entries[i] = put("k" + i, 0);
+        }
+        index.recordAccess(entries[n - 2]);
+        final List<String> order = order();
+        assertEquals(List.of("k" + (n - 1), "k" + (n - 2)), order.subList(n - 2, n));
+    }
+
     private Entry put(final String key, final long expiresAt)
     {
         final Entry entry = entry(key, expiresAt);

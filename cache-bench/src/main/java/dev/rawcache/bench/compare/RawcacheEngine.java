@@ -13,11 +13,12 @@ import java.nio.file.Path;
  * rawcache in one of its read paths: the mmap threshold chooses positional reads or the mapping, and with the mapping
  * the caller chooses a copy or views.
  * <ul>
- * <li><b>pread</b> ({@code mmapThreshold = Integer.MAX_VALUE}, every value below it): {@link RawDiskCache#lookup}
- * reads header and value with positional reads into a per-thread scratch buffer, checks header and CRC32C, and
- * copies the value into a new heap array (the array is this path's copy).</li>
- * <li><b>mmap</b> ({@code mmapThreshold = 0}): {@link RawDiskCache#lookup} checks the header in the mapping and
- * copies the value out of it into a new heap array (the CRC32C is checked on the first read only).</li>
+ * <li><b>pread</b> ({@code mmapThreshold = Integer.MAX_VALUE}, every value below it):
+ * {@link RawDiskCache#lookupInto} reads header and value with one positional read into a per-thread scratch buffer,
+ * checks header and CRC32C, and copies the value into the session's reused direct buffer.</li>
+ * <li><b>mmap</b> ({@code mmapThreshold = 0}): {@link RawDiskCache#lookupInto} checks the header in the mapping and
+ * copies the value out of it into the session's reused direct buffer (the CRC32C is checked on the first read only,
+ * as the full header check is).</li>
  * <li><b>zero-copy</b> ({@code mmapThreshold = 0}): {@link RawDiskCache#lookupZeroCopy} pins the entry and hands out
  * views of the mapping, which the session copies into its own reused direct buffer before closing the entry: no
  * allocation, but a view's pin, wrap and close.</li>
@@ -76,8 +77,8 @@ final class RawcacheEngine implements Engine
     {
         return switch (path)
         {
-            case PREAD -> "mmapThreshold Integer.MAX_VALUE, lookup() (pread + CRC32C per read, new heap array)";
-            case MMAP -> "mmapThreshold 0, lookup() (copy out of the mapping into a new heap array)";
+            case PREAD -> "mmapThreshold Integer.MAX_VALUE, lookupInto() a reused direct buffer (pread + CRC32C per read)";
+            case MMAP -> "mmapThreshold 0, lookupInto() a reused direct buffer (copy out of the mapping)";
             case ZERO_COPY -> "mmapThreshold 0, lookupZeroCopy() views copied into a reused direct buffer";
         } +
             "; Durability.none(); block size " + BenchSupport.BLOCK_SIZE + "; capacity " + Units.bytes(capacity) +
@@ -106,7 +107,7 @@ final class RawcacheEngine implements Engine
     @Override
     public Session session()
     {
-        final ByteBuffer copy = path == ReadPath.ZERO_COPY ? ByteBuffer.allocateDirect(valueSize) : null;
+        final ByteBuffer copy = ByteBuffer.allocateDirect(valueSize);
         return new Session()
         {
             @Override
@@ -120,7 +121,8 @@ final class RawcacheEngine implements Engine
             {
                 if (path != ReadPath.ZERO_COPY)
                 {
-                    return cache.lookup(key);
+                    final long length = cache.lookupInto(key, copy.clear());
+                    return length < 0 ? null : length > copy.capacity() ? cache.lookup(key) : copy.flip();
                 }
                 try (CachedEntry entry = cache.lookupZeroCopy(key))
                 {
