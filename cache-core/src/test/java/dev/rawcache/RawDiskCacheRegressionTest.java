@@ -97,20 +97,45 @@ class RawDiskCacheRegressionTest
     void shouldTreatADamagedExtentCountAsAChecksumMissNotAnException() throws Exception
     {
         final Path path = dir.resolve("header.cache");
-        try (RawDiskCache cache = RawDiskCache.open(CacheConfig.builder(path).capacityBytes(64 * BLOCK).build()))
+        final CacheConfig config = CacheConfig.builder(path).capacityBytes(64 * BLOCK).build();
+        final byte[] value = Values.of("k", 1, 1000);
+        try (RawDiskCache cache = RawDiskCache.open(config))
         {
-            final byte[] value = Values.of("k", 1, 1000);
             cache.store("k", value);
-            final long at = headerOffset(path, "k", value) + EntryHeaderDescriptor.EXTENT_COUNT_OFFSET;
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
-            {
-                channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, -100), at);
-            }
+            cache.store("other", Values.of("other", 1, 1000));
+        }
+        damageExtentCount(path, value);
+        // The first read after open checks the whole header, extent count included.
+        try (RawDiskCache cache = RawDiskCache.open(config))
+        {
             assertNull(cache.lookup("k"));
             assertEquals(1, cache.stats().checksumFailures());
             assertFalse(cache.contains("k"), "the damaged entry is dropped");
             assertNull(cache.lookup("k"));
             assertEquals(1, cache.stats().checksumFailures(), "dropped once, then an ordinary miss");
+            Values.assertLookup("other", 1, 1000, cache.lookup("other"));
+            cache.store("k", Values.of("k", 2, 1000));
+        }
+        // An entry already read in full gets the quick check (magic, lengths, sequence) on later reads; verify()
+        // checks every header in full and drops it, without an exception either.
+        try (RawDiskCache cache = RawDiskCache.open(config))
+        {
+            Values.assertLookup("k", 2, 1000, cache.lookup("k"));
+            damageExtentCount(path, Values.of("k", 2, 1000));
+            Values.assertLookup("k", 2, 1000, cache.lookup("k"));
+            assertEquals(1, cache.verify(null).corrupt());
+            assertFalse(cache.contains("k"), "the damaged entry is dropped");
+            assertEquals(1, cache.stats().checksumFailures());
+            Values.assertLookup("other", 1, 1000, cache.lookup("other"));
+        }
+    }
+
+    private static void damageExtentCount(final Path path, final byte[] value) throws IOException
+    {
+        final long at = headerOffset(path, "k", value) + EntryHeaderDescriptor.EXTENT_COUNT_OFFSET;
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, -100), at);
         }
     }
 
