@@ -2,6 +2,9 @@ package dev.rawcache.index;
 
 import dev.rawcache.io.block.ExtentList;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,11 +22,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Entry
 {
+    private static final VarHandle REFERENCES;
+
+    static
+    {
+        try
+        {
+            REFERENCES = MethodHandles.lookup().findVarHandle(Entry.class, "references", int.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final String key;
-    private final byte[] keyBytes;
+    /** The key's length in UTF-8; the bytes themselves are encoded again when needed, not kept (index memory). */
+    private final int keyByteLength;
     private final long sequence;
+    /** The extents of an entry of two or more; null for one extent, which {@link #firstExtent} holds (index memory). */
     private final ExtentList extents;
-    /** The first extent, packed, copied out of {@link #extents} so a read of a one-extent entry skips two loads. */
+    /** The first extent, packed: a read of a one-extent entry needs nothing else to find its bytes. */
     private final long firstExtent;
     private final int headerLength;
     private final long valueLength;
@@ -33,11 +52,12 @@ public final class Entry
     private final long freshUntilMillis;
     private final long staleWhileRevalidateUntilMillis;
     private final long staleIfErrorUntilMillis;
-    private final AtomicInteger references = new AtomicInteger(1);
+    /** The index's reference plus one per reader; 0 once the blocks are released. Through {@link #REFERENCES}. */
+    private volatile int references = 1;
     private volatile boolean verified;
     private volatile long deathLsn = -1;
     private volatile long accessStamp;
-    /** The blocks this entry frees when it dies: all its extents, unless a metadata update shares its tail. */
+    /** The blocks this entry frees when it dies if a metadata update made it share its tail; null for all of them. */
     private volatile ExtentList own;
     /** Blocks shared with other entries after a metadata update, or null. */
     private volatile SharedBlocks shared;
@@ -92,9 +112,9 @@ public final class Entry
         this.staleWhileRevalidateUntilMillis = freshness[1];
         this.staleIfErrorUntilMillis = freshness[2];
         this.key = key;
-        this.keyBytes = keyBytes;
+        this.keyByteLength = keyBytes.length;
         this.sequence = sequence;
-        this.extents = extents;
+        this.extents = extents.size() == 1 ? null : extents;
         this.firstExtent = extents.size() > 0 ? extents.extent(0) : 0;
         this.headerLength = headerLength;
         this.valueLength = valueLength;
@@ -102,7 +122,6 @@ public final class Entry
         this.createdAtMillis = createdAtMillis;
         this.expiresAtMillis = expiresAtMillis;
         this.verified = verified;
-        this.own = extents;
     }
 
     /**
@@ -179,7 +198,8 @@ public final class Entry
      */
     public ExtentList ownExtents()
     {
-        return own;
+        final ExtentList ownNow = own;
+        return ownNow != null ? ownNow : extents();
     }
 
     /**
@@ -221,13 +241,23 @@ public final class Entry
     }
 
     /**
-     * The key's UTF-8 bytes; do not modify.
+     * The key's UTF-8 bytes, encoded anew by each call (the entry keeps only the key, to save index memory).
      *
-     * @return the bytes.
+     * @return a new array.
      */
     public byte[] keyBytes()
     {
-        return keyBytes;
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The length of the key in UTF-8, without encoding it.
+     *
+     * @return bytes.
+     */
+    public int keyByteLength()
+    {
+        return keyByteLength;
     }
 
     /**
@@ -247,7 +277,8 @@ public final class Entry
      */
     public ExtentList extents()
     {
-        return extents;
+        return extents != null ? extents : ExtentList.of(ExtentList.firstBlock(firstExtent),
+            ExtentList.count(firstExtent));
     }
 
     /**
@@ -427,12 +458,12 @@ public final class Entry
     {
         while (true)
         {
-            final int count = references.get();
+            final int count = references;
             if (count <= 0)
             {
                 return false;
             }
-            if (references.compareAndSet(count, count + 1))
+            if (REFERENCES.compareAndSet(this, count, count + 1))
             {
                 return true;
             }
@@ -446,7 +477,7 @@ public final class Entry
      */
     public boolean unpin()
     {
-        final int count = references.decrementAndGet();
+        final int count = (int)REFERENCES.getAndAdd(this, -1) - 1;
         if (count < 0)
         {
             throw new IllegalStateException("entry " + key + " unpinned more often than pinned");
@@ -461,13 +492,13 @@ public final class Entry
      */
     public boolean isPinnedByReaders()
     {
-        return references.get() > 1;
+        return references > 1;
     }
 
     @Override
     public String toString()
     {
-        return "Entry{key=" + key + ", sequence=" + sequence + ", extents=" + extents + ", valueLength=" +
+        return "Entry{key=" + key + ", sequence=" + sequence + ", extents=" + extents() + ", valueLength=" +
             valueLength + ", expiresAt=" + expiresAtMillis + '}';
     }
 }

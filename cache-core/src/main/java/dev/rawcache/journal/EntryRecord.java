@@ -58,7 +58,7 @@ public final class EntryRecord
      */
     public static int length(final Entry entry)
     {
-        return align8(EXTENTS_OFFSET + entry.extents().size() * 8 + entry.keyBytes().length);
+        return align8(EXTENTS_OFFSET + entry.extents().size() * 8 + entry.keyByteLength());
     }
 
     /**
