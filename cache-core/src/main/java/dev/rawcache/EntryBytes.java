@@ -27,6 +27,8 @@ final class EntryBytes
     /** Entries up to this size (header and value) are written and read through one scratch buffer. */
     static final int SCRATCH_LIMIT = 256 * 1024;
     private static final int VERIFY_CHUNK = 1 << 20;
+    /** From this value size {@code lookupInto} reads the value straight into the caller's buffer. */
+    private static final int DIRECT_READ_FROM = 32 * 1024;
 
     /**
      * How failures become the cache's exceptions (and mark it failed where they must).
@@ -43,11 +45,13 @@ final class EntryBytes
     private final CacheFile file;
     private final MappedRegion mapping;
     private final long creationId;
+    private final boolean verifyEveryRead;
     private final Failures failures;
     private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
 
-    EntryBytes(final CacheFile file, final long creationId, final Failures failures)
+    EntryBytes(final CacheFile file, final long creationId, final boolean verifyEveryRead, final Failures failures)
     {
+        this.verifyEveryRead = verifyEveryRead;
         this.file = file;
         this.mapping = file.mapping();
         this.creationId = creationId;
@@ -82,7 +86,7 @@ final class EntryBytes
     {
         if (mapping != null)
         {
-            return headerMatchesMapped(entry) && (entry.isVerified() || verifyMapped(entry));
+            return headerMatchesMapped(entry) && (trusted(entry) || verifyMapped(entry));
         }
         final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
         file.read(entry.extents(), 0, header);
@@ -91,7 +95,7 @@ final class EntryBytes
         {
             return false;
         }
-        return entry.isVerified() || verifyPositional(entry);
+        return trusted(entry) || verifyPositional(entry);
     }
 
     void writeEntry(final ExtentList extents, final ByteBuffer header, final ByteBuffer value)
@@ -125,16 +129,18 @@ final class EntryBytes
         }
     }
 
-    private void readValueInChunks(final Entry entry, final byte[] value) throws IOException
+    /** Reads the value into a heap buffer through the scratch buffer: the JDK would copy a heap buffer through a
+     * temporary direct buffer of its full size, kept per thread. */
+    private void readValueInChunks(final Entry entry, final ByteBuffer target) throws IOException
     {
         final ByteBuffer buffer = scratch(SCRATCH_LIMIT);
-        int at = 0;
-        while (at < value.length)
+        long at = 0;
+        while (target.hasRemaining())
         {
-            final int n = Math.min(SCRATCH_LIMIT, value.length - at);
+            final int n = Math.min(SCRATCH_LIMIT, target.remaining());
             buffer.clear().limit(n);
-            file.read(entry.extents(), entry.headerLength() + (long)at, buffer);
-            buffer.flip().get(value, at, n);
+            file.read(entry.extents(), entry.headerLength() + at, buffer);
+            target.put(buffer.flip());
             at += n;
         }
     }
@@ -161,17 +167,7 @@ final class EntryBytes
                 return ByteBuffer.wrap(value);
             }
             final byte[] value = new byte[(int)valueLength];
-            final ByteBuffer header = ByteBuffer.allocate(headerLength);
-            file.read(entry.extents(), 0, header);
-            readValueInChunks(entry, value);
-            if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), headerLength, valueLength,
-                creationId) ||
-                crc(ByteBuffer.wrap(value)) != entry.valueCrc())
-            {
-                return null;
-            }
-            entry.markVerified();
-            return ByteBuffer.wrap(value);
+            return readPositional(entry, ByteBuffer.wrap(value)) ? ByteBuffer.wrap(value) : null;
         }
         catch (final IOException e)
         {
@@ -189,7 +185,8 @@ final class EntryBytes
     {
         try
         {
-            if (entry.headerLength() + entry.valueLength() <= SCRATCH_LIMIT)
+            final int headerLength = entry.headerLength();
+            if (entry.valueLength() < DIRECT_READ_FROM && headerLength + entry.valueLength() <= SCRATCH_LIMIT)
             {
                 final ByteBuffer valueBytes = readSmallPositional(entry);
                 if (valueBytes == null)
@@ -199,12 +196,21 @@ final class EntryBytes
                 destination.put(valueBytes);
                 return true;
             }
-            final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
+            // Large: the header on its own, then the value straight into a direct destination (a second pread costs
+            // less than copying the value once more), or through the scratch buffer in chunks into a heap one.
+            final ByteBuffer header = ByteBuffer.allocate(headerLength);
             file.read(entry.extents(), 0, header);
             final ByteBuffer target = destination.slice(destination.position(), (int)entry.valueLength());
-            file.read(entry.extents(), entry.headerLength(), target);
-            if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
-                entry.valueLength(), creationId) || crc(target.flip()) != entry.valueCrc())
+            if (target.isDirect())
+            {
+                file.read(entry.extents(), headerLength, target);
+            }
+            else
+            {
+                readValueInChunks(entry, target);
+            }
+            final boolean trusted = trusted(entry);
+            if (!headerMatches(header.flip(), entry, trusted) || !trusted && crc(target.flip()) != entry.valueCrc())
             {
                 return false;
             }
@@ -216,6 +222,24 @@ final class EntryBytes
         {
             throw failures.io("read of key " + entry.key(), e);
         }
+    }
+
+    /**
+     * Whether an entry's bytes may skip the full checks: it was verified since the file was opened (or written by
+     * this process) and {@link CacheConfig#verifyEveryRead()} is off.
+     */
+    boolean trusted(final Entry entry)
+    {
+        return !verifyEveryRead && entry.isVerified();
+    }
+
+    /** The header at the buffer's position: the quick check for a trusted entry, else the full one. */
+    private boolean headerMatches(final ByteBuffer header, final Entry entry, final boolean trusted)
+    {
+        return trusted ?
+            EntryHeader.quickMatch(header, 0, entry.sequence(), entry.headerLength(), entry.valueLength()) :
+            EntryHeader.matches(header.slice(header.position(), entry.headerLength()), entry.keyBytes(),
+                entry.sequence(), entry.headerLength(), entry.valueLength(), creationId);
     }
 
     /**
@@ -231,11 +255,8 @@ final class EntryBytes
         file.read(entry.extents(), 0, buffer);
         buffer.flip();
         final ByteBuffer valueBytes = buffer.slice(headerLength, total - headerLength);
-        final boolean headerMatches = entry.isVerified() ?
-            EntryHeader.quickMatch(buffer, 0, entry.sequence(), headerLength, entry.valueLength()) :
-            EntryHeader.matches(buffer.slice(0, headerLength), entry.keyBytes(), entry.sequence(), headerLength,
-                entry.valueLength(), creationId);
-        if (!headerMatches || crc(valueBytes) != entry.valueCrc())
+        final boolean trusted = trusted(entry);
+        if (!headerMatches(buffer, entry, trusted) || !trusted && crc(valueBytes) != entry.valueCrc())
         {
             return null;
         }
@@ -306,7 +327,7 @@ final class EntryBytes
         {
             throw failures.closed();
         }
-        if (!entry.isVerified())
+        if (!trusted(entry))
         {
             if (crc(target.asByteBuffer()) != entry.valueCrc())
             {
@@ -323,7 +344,7 @@ final class EntryBytes
      */
     boolean headerMatchesMapped(final Entry entry)
     {
-        return headerMatchesMapped(entry, !entry.isVerified());
+        return headerMatchesMapped(entry, !trusted(entry));
     }
 
     /** The header check in the mapping: every field when {@code full}, else the quick one (magic, lengths, sequence). */

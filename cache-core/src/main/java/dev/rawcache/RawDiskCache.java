@@ -169,7 +169,7 @@ public final class RawDiskCache implements AutoCloseable
         this.dataBlocks = superblock.dataBlockCount();
         this.evictionBatch = superblock.dataBlockCount() / 256;
         this.creationId = superblock.creationId();
-        this.bytes = new EntryBytes(file, creationId, new EntryBytes.Failures()
+        this.bytes = new EntryBytes(file, creationId, config.verifyEveryRead(), new EntryBytes.Failures()
         {
             @Override
             public CacheIoException fault(final InternalError error, final Entry entry)
@@ -639,7 +639,7 @@ public final class RawDiskCache implements AutoCloseable
                 mmapSkipped.increment();
                 return hit(entry, CachedEntry.copied(key, value));
             }
-            if (!bytes.headerMatchesMapped(entry) || !entry.isVerified() && !bytes.verifyMapped(entry))
+            if (!bytes.headerMatchesMapped(entry) || !bytes.trusted(entry) && !bytes.verifyMapped(entry))
             {
                 return dropCorrupt(entry);
             }

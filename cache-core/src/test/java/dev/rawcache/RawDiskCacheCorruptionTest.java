@@ -22,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Covers bytes damaged on disk behind the cache's back: the read is a miss, counted as a checksum failure, and the
- * entry is dropped and its blocks returned, while other entries stay readable.
+ * Covers bytes damaged on disk behind the cache's back: the read that finds them is a miss, counted as a checksum
+ * failure, and the entry is dropped and its blocks returned, while other entries stay readable. Which read finds
+ * them: a damaged header sequence or length, every read; damage elsewhere in the header or in the value, the first
+ * read after open and {@code verify()}, or every read with {@link CacheConfig#verifyEveryRead()}.
  */
 class RawDiskCacheCorruptionTest
 {
@@ -34,10 +36,12 @@ class RawDiskCacheCorruptionTest
     @TempDir
     Path dir;
 
-    @Test
-    void shouldMissDropAndFreeASmallValueWithAFlippedByteOnThePositionalPath() throws IOException
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
+    void shouldMissDropAndFreeASmallValueWithAFlippedByteWhenEveryReadIsVerified(final ReadPath path)
+        throws IOException
     {
-        try (RawDiskCache cache = open(ReadPath.POSITIONAL))
+        try (RawDiskCache cache = open(path, true))
         {
             final long freeBefore = storeBoth(cache);
             flipByteAt(cache, valueOffset(cache) + 1234);
@@ -48,10 +52,12 @@ class RawDiskCacheCorruptionTest
         }
     }
 
-    @Test
-    void shouldMissDropAndFreeOnAZeroCopyLookupOfADamagedValueOnThePositionalPath() throws IOException
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
+    void shouldMissDropAndFreeOnAZeroCopyLookupOfADamagedValueWhenEveryReadIsVerified(final ReadPath path)
+        throws IOException
     {
-        try (RawDiskCache cache = open(ReadPath.POSITIONAL))
+        try (RawDiskCache cache = open(path, true))
         {
             final long freeBefore = storeBoth(cache);
             flipByteAt(cache, valueOffset(cache) + SIZE - 1);
@@ -96,10 +102,12 @@ class RawDiskCacheCorruptionTest
         }
     }
 
-    @Test
-    void shouldMissOnALookupIntoABufferOfADamagedValueOnThePositionalPath() throws IOException
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
+    void shouldMissOnALookupIntoABufferOfADamagedValueWhenEveryReadIsVerified(final ReadPath path)
+        throws IOException
     {
-        try (RawDiskCache cache = open(ReadPath.POSITIONAL))
+        try (RawDiskCache cache = open(path, true))
         {
             final long freeBefore = storeBoth(cache);
             flipByteAt(cache, valueOffset(cache) + 17);
@@ -167,9 +175,45 @@ class RawDiskCacheCorruptionTest
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
+    void shouldFindAValueDamagedAfterItsFirstReadByVerifyAndOnTheFirstReadAfterOpen(final ReadPath path)
+        throws IOException
+    {
+        try (RawDiskCache cache = open(path))
+        {
+            final long freeBefore = storeBoth(cache);
+            flipByteAt(cache, valueOffset(cache) + 99);
+            // By default an entry read once in full is trusted until verify() or the next open: the value's CRC32C
+            // is not computed again on every read.
+            assertEquals(SIZE, cache.lookupInto(VICTIM, ByteBuffer.allocate(SIZE)));
+            final CacheStats before = cache.stats();
+            assertEquals(1, cache.verify(null).corrupt(), "verify() checks every value");
+            cache.reclaimClosedViews();
+            assertEquals(before.checksumFailures() + 1, cache.stats().checksumFailures());
+            assertFalse(cache.contains(VICTIM));
+            assertEquals(freeBefore, cache.stats().freeBlocks(), "its blocks are returned");
+            cache.store(VICTIM, Values.of(VICTIM, 2, SIZE));
+        }
+        try (RawDiskCache cache = open(path))
+        {
+            flipByteAt(cache, valueOffset(cache, 2) + SIZE - 2);
+            final CacheStats before = cache.stats();
+            assertNull(cache.lookup(VICTIM), "the first read after open checks the value's CRC32C");
+            assertEquals(before.checksumFailures() + 1, cache.stats().checksumFailures());
+            assertLookup(NEIGHBOUR, 1, SIZE, cache.lookup(NEIGHBOUR));
+        }
+    }
+
     private RawDiskCache open(final ReadPath path)
     {
-        return RawDiskCache.open(path.configure(CacheConfig.builder(dir.resolve("corrupt.cache")), 64).build());
+        return open(path, false);
+    }
+
+    private RawDiskCache open(final ReadPath path, final boolean verifyEveryRead)
+    {
+        return RawDiskCache.open(path.configure(CacheConfig.builder(dir.resolve("corrupt.cache")), 64)
+            .verifyEveryRead(verifyEveryRead).build());
     }
 
     /**

@@ -14,16 +14,19 @@ import java.nio.file.Path;
  * the caller chooses a copy or views.
  * <ul>
  * <li><b>pread</b> ({@code mmapThreshold = Integer.MAX_VALUE}, every value below it):
- * {@link RawDiskCache#lookupInto} reads header and value with one positional read into a per-thread scratch buffer,
- * checks header and CRC32C, and copies the value into the session's reused direct buffer.</li>
+ * {@link RawDiskCache#lookupInto} reads header and value with one positional read into a per-thread scratch buffer
+ * (from 32 KiB the value straight into the destination), checks the header, and copies the value into the session's
+ * reused direct buffer.</li>
  * <li><b>mmap</b> ({@code mmapThreshold = 0}): {@link RawDiskCache#lookupInto} checks the header in the mapping and
- * copies the value out of it into the session's reused direct buffer (the CRC32C is checked on the first read only,
- * as the full header check is).</li>
+ * copies the value out of it into the session's reused direct buffer.</li>
  * <li><b>zero-copy</b> ({@code mmapThreshold = 0}): {@link RawDiskCache#lookupZeroCopy} pins the entry and hands out
  * views of the mapping, which the session copies into its own reused direct buffer before closing the entry: no
  * allocation, but a view's pin, wrap and close.</li>
  * </ul>
- * Both store through {@link RawDiskCache#store(String, ByteBuffer)} with {@link Durability#none()}: none of the peers
+ * On every path the full header check and the value's CRC32C run on an entry's first read (the default, not
+ * {@code verifyEveryRead}); later reads check magic, lengths and sequence.
+ * <p>
+ * All store through {@link RawDiskCache#store(String, ByteBuffer)} with {@link Durability#none()}: none of the peers
  * syncs either, so the default {@code periodic(1 s)} fdatasync would be a cost only rawcache pays. The capacity holds
  * the data set with a quarter to spare, so nothing is evicted, not even by the mixed phase's overwrites.
  * <p>
@@ -77,7 +80,7 @@ final class RawcacheEngine implements Engine
     {
         return switch (path)
         {
-            case PREAD -> "mmapThreshold Integer.MAX_VALUE, lookupInto() a reused direct buffer (pread + CRC32C per read)";
+            case PREAD -> "mmapThreshold Integer.MAX_VALUE, lookupInto() a reused direct buffer (pread)";
             case MMAP -> "mmapThreshold 0, lookupInto() a reused direct buffer (copy out of the mapping)";
             case ZERO_COPY -> "mmapThreshold 0, lookupZeroCopy() views copied into a reused direct buffer";
         } +
