@@ -71,10 +71,7 @@ final class EntryBytes
             {
                 return headerMatchesMapped(entry, true) && verifyMapped(entry);
             }
-            final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
-            file.read(entry.extents(), 0, header);
-            return EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
-                entry.valueLength(), creationId) && verifyPositional(entry);
+            return positionalHeaderMatches(entry, false) && verifyPositional(entry);
         }
         catch (final IOException e)
         {
@@ -88,14 +85,8 @@ final class EntryBytes
         {
             return headerMatchesMapped(entry) && (trusted(entry) || verifyMapped(entry));
         }
-        final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
-        file.read(entry.extents(), 0, header);
-        if (!EntryHeader.matches(header.flip(), entry.keyBytes(), entry.sequence(), entry.headerLength(),
-            entry.valueLength(), creationId))
-        {
-            return false;
-        }
-        return trusted(entry) || verifyPositional(entry);
+        final boolean trusted = trusted(entry);
+        return positionalHeaderMatches(entry, trusted) && (trusted || verifyPositional(entry));
     }
 
     void writeEntry(final ExtentList extents, final ByteBuffer header, final ByteBuffer value)
@@ -233,9 +224,28 @@ final class EntryBytes
         return !verifyEveryRead && entry.isVerified();
     }
 
-    /** The header at the buffer's position: the quick check for a trusted entry, else the full one. */
+    /** Reads the header by a positional read and checks it: quick when {@code trusted}, else in full. */
+    private boolean positionalHeaderMatches(final Entry entry, final boolean trusted) throws IOException
+    {
+        if (entry.headerLength() == 0)
+        {
+            return true;
+        }
+        final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
+        file.read(entry.extents(), 0, header);
+        return headerMatches(header.flip(), entry, trusted);
+    }
+
+    /**
+     * The header at the buffer's position: the quick check for a trusted entry, else the full one. An entry stored
+     * without a header (see {@code RawDiskCache.store}) has nothing to check here; its CRC32C is its check.
+     */
     private boolean headerMatches(final ByteBuffer header, final Entry entry, final boolean trusted)
     {
+        if (entry.headerLength() == 0)
+        {
+            return true;
+        }
         return trusted ?
             EntryHeader.quickMatch(header, 0, entry.sequence(), entry.headerLength(), entry.valueLength()) :
             EntryHeader.matches(header.slice(header.position(), entry.headerLength()), entry.keyBytes(),
@@ -351,6 +361,10 @@ final class EntryBytes
     private boolean headerMatchesMapped(final Entry entry, final boolean full)
     {
         final int headerLength = entry.headerLength();
+        if (headerLength == 0)
+        {
+            return true;
+        }
         final long firstExtent = entry.firstExtent();
         try
         {

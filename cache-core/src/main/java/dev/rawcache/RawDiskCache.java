@@ -366,6 +366,12 @@ public final class RawDiskCache implements AutoCloseable
      * Stores a value with a metadata blob (such as the serialized response headers) and a time to live, replacing
      * any entry the key had. The metadata lives in the entry's header on disk, under its checksum; readers get it
      * from {@link EntryReader#metadata()}.
+     * <p>
+     * A value with no metadata whose header would cost it one more block (a value of exactly 4 KiB, for one) is
+     * written without a header: one block instead of two, and its bytes start on a block (page) boundary. The
+     * journal and the checkpoints describe it as they describe every entry and its CRC32C checks it on its first
+     * read after open; what it lacks is the header the scan of last resort (both checkpoint pointers lost) finds
+     * entries by, and the per-read check of the header's sequence.
      *
      * @param key      the key: 1 to {@link #MAX_KEY_BYTES} bytes in UTF-8.
      * @param value    the bytes from position to limit; the buffer's position is not changed.
@@ -396,9 +402,14 @@ public final class RawDiskCache implements AutoCloseable
         final long seq = sequence.incrementAndGet();
 
         beforeAllocation();
-        final ExtentList extents = allocateFor(key, keyBytes.length, metadataLength, valueLength, now);
-        final ByteBuffer header = EntryHeader.encode(keyBytes, extents, valueLength, seq, now, expiresAt, valueCrc,
-            creationId, metadata, 0, new long[]{expiresAt, 0, 0});
+        // A value without metadata whose header would cost it one more block (a value of exactly 4 KiB, say) is
+        // stored without one: the journal and checkpoints describe it, its CRC32C checks it.
+        final boolean headerless = metadataLength == 0 && valueLength > 0 && minBlocks > blocksFor(valueLength);
+        final ExtentList extents = headerless ?
+            allocateEvicting(key, blocksFor(valueLength), now, EntryHeaderDescriptor.MAX_EXTENTS) :
+            allocateFor(key, keyBytes.length, metadataLength, valueLength, now);
+        final ByteBuffer header = headerless ? ByteBuffer.allocate(0) : EntryHeader.encode(keyBytes, extents,
+            valueLength, seq, now, expiresAt, valueCrc, creationId, metadata, 0, new long[]{expiresAt, 0, 0});
         final Entry entry = new Entry(key, keyBytes, seq, extents, header.remaining(), valueLength, valueCrc, now,
             expiresAt, true);
         try
@@ -780,6 +791,10 @@ public final class RawDiskCache implements AutoCloseable
                 @Override
                 public ByteBuffer metadata() throws IOException
                 {
+                    if (entry.headerLength() == 0)
+                    {
+                        return ByteBuffer.allocate(0).asReadOnlyBuffer();
+                    }
                     final ByteBuffer header = ByteBuffer.allocate(entry.headerLength());
                     file.read(entry.extents(), 0, header);
                     final ByteBuffer metadata = EntryHeader.metadata(header.flip());

@@ -100,6 +100,31 @@ interface Engine extends AutoCloseable
          * @throws Exception on failure.
          */
         ByteBuffer lookup(String key) throws Exception;
+
+        /**
+         * Sends a key's whole value to a channel by the engine's zero-copy path ({@code sendfile}), as a server
+         * answering a request would; only engines whose {@link Engine#sends()} is true implement it.
+         *
+         * @param key    the key.
+         * @param target a connected socket channel, drained by another thread.
+         * @return the bytes sent, or -1 on a miss.
+         * @throws Exception on failure.
+         */
+        default long send(final String key, final java.nio.channels.WritableByteChannel target) throws Exception
+        {
+            throw new UnsupportedOperationException("this engine does not send values to channels");
+        }
+    }
+
+    /**
+     * Whether sessions implement {@link Session#send}: the engine keeps values in files it can hand to
+     * {@code sendfile}.
+     *
+     * @return true when the send phase runs for it.
+     */
+    default boolean sends()
+    {
+        return false;
     }
 
     /**

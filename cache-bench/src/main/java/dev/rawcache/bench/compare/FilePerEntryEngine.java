@@ -46,6 +46,12 @@ final class FilePerEntryEngine implements Engine
     }
 
     @Override
+    public boolean sends()
+    {
+        return true;
+    }
+
+    @Override
     public void open(final Path directory, final DataSet data) throws IOException
     {
         root = directory;
@@ -112,6 +118,26 @@ final class FilePerEntryEngine implements Engine
                 catch (final NoSuchFileException e)
                 {
                     return null;
+                }
+            }
+
+            @Override
+            public long send(final String key, final java.nio.channels.WritableByteChannel target)
+                throws IOException
+            {
+                try (FileChannel channel = FileChannel.open(path(key), StandardOpenOption.READ))
+                {
+                    final long size = channel.size();
+                    long sent = 0;
+                    while (sent < size)
+                    {
+                        sent += channel.transferTo(sent, size - sent, target);
+                    }
+                    return sent;
+                }
+                catch (final NoSuchFileException e)
+                {
+                    return -1;
                 }
             }
 

@@ -48,6 +48,12 @@ final class PreallocatedFileEngine implements Engine
     }
 
     @Override
+    public boolean sends()
+    {
+        return true;
+    }
+
+    @Override
     public void open(final Path directory, final DataSet data) throws IOException
     {
         valueSize = data.valueSize();
@@ -109,6 +115,23 @@ final class PreallocatedFileEngine implements Engine
                     }
                 }
                 return buffer.flip();
+            }
+
+            @Override
+            public long send(final String key, final java.nio.channels.WritableByteChannel target)
+                throws IOException
+            {
+                final Slot slot = index.get(key);
+                if (slot == null)
+                {
+                    return -1;
+                }
+                long sent = 0;
+                while (sent < slot.length())
+                {
+                    sent += channel.transferTo(slot.offset() + sent, slot.length() - sent, target);
+                }
+                return sent;
             }
         };
     }

@@ -94,6 +94,15 @@ final class RawcacheEngine implements Engine
         return true;
     }
 
+    /**
+     * Only the zero-copy row runs the send phase: {@code transferTo} takes the same path whatever the threshold.
+     */
+    @Override
+    public boolean sends()
+    {
+        return path == ReadPath.ZERO_COPY;
+    }
+
     @Override
     public void open(final Path directory, final DataSet data)
     {
@@ -140,6 +149,12 @@ final class RawcacheEngine implements Engine
                     }
                     return copy.flip();
                 }
+            }
+
+            @Override
+            public long send(final String key, final java.nio.channels.WritableByteChannel target)
+            {
+                return cache.transferTo(key, target);
             }
         };
     }

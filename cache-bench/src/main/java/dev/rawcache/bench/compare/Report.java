@@ -215,15 +215,15 @@ final class Report
         final StringBuilder t = new StringBuilder();
         t.append("| engine | store ops/s | store MB/s | finish s | lookup ops/s 1 thr | lookup ops/s 2 thr | ")
             .append("lookup MB/s 1 thr | lookup MB/s 2 thr | lookup p50 / p99 / p99.9 µs | p99 µs 2 thr | ")
-            .append("cores used 1 / 2 thr | mixed ops/s 2 thr | notes |\n");
-        t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            .append("cores used 1 / 2 thr | mixed ops/s 2 thr | sendfile ops/s 1 thr | notes |\n");
+        t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (final TrialResult r : rows)
         {
             final String name = r.rawcache() ? "**" + r.engine() + "**" : r.engine();
             if (r.isFailed() && !r.store().ran())
             {
                 t.append("| ").append(name).append(" | did not run: ").append(r.failure())
-                    .append(" |  |  |  |  |  |  |  |  |  |  |  |\n");
+                    .append(" |  |  |  |  |  |  |  |  |  |  |  |  |\n");
                 continue;
             }
             final StringJoiner notes = new StringJoiner("; ");
@@ -246,6 +246,7 @@ final class Report
                 .append(" | ").append(Units.cores(r.lookup1().cores())).append(" / ")
                 .append(Units.cores(r.lookup2().cores()))
                 .append(" | ").append(Units.ops(r.mixed().opsPerSecond()))
+                .append(" | ").append(Units.ops(r.send().opsPerSecond()))
                 .append(" | ").append(notes.toString().replace('|', '/')).append(" |\n");
         }
         return t.toString();
@@ -269,6 +270,10 @@ final class Report
             for (final Metric m : Metric.values())
             {
                 final double value = m.of(r);
+                if (m == Metric.SEND && Double.isNaN(value))
+                {
+                    continue;
+                }
                 final Limits.Result limit = limitFor(r, m);
                 final double limitValue = limit == null ? Double.NaN : limit.opsPerSecond();
                 final TrialResult best = bestPeer(rows, m);
@@ -290,7 +295,8 @@ final class Report
         STORE("store ops/s"),
         LOOKUP1("lookup ops/s, 1 thread"),
         LOOKUP2("lookup ops/s, 2 threads"),
-        MIXED("mixed ops/s, 2 threads");
+        MIXED("mixed ops/s, 2 threads"),
+        SEND("sendfile ops/s, 1 thread");
 
         final String label;
 
@@ -307,6 +313,7 @@ final class Report
                 case LOOKUP1 -> r.lookup1().opsPerSecond();
                 case LOOKUP2 -> r.lookup2().opsPerSecond();
                 case MIXED -> r.mixed().opsPerSecond();
+                case SEND -> r.send().opsPerSecond();
             };
         }
     }
@@ -320,6 +327,7 @@ final class Report
             case LOOKUP1 -> limits.find(mapped ? Limits.MMAP_COPY : Limits.PREAD, r.valueSize(), 1);
             case LOOKUP2 -> limits.find(mapped ? Limits.MMAP_COPY : Limits.PREAD, r.valueSize(), 2);
             case MIXED -> null;
+            case SEND -> limits.find(Limits.TRANSFER_TO, r.valueSize(), 1);
         };
     }
 
@@ -351,7 +359,8 @@ final class Report
             .append("mixed_ops_s,mixed_mb_s,mixed_lookup_p50_us,mixed_lookup_p99_us,mixed_lookup_p999_us,misses,")
             .append("lookup1_cores,lookup2_cores,mixed_cores,")
             .append("store_vs_limit,lookup1_vs_limit,lookup2_vs_limit,store_vs_best_peer,lookup1_vs_best_peer,")
-            .append("lookup2_vs_best_peer,mixed_vs_best_peer,failure,notes\n");
+            .append("lookup2_vs_best_peer,mixed_vs_best_peer,send_ops_s,send_mb_s,send_p50_us,send_p99_us,")
+            .append("send_p999_us,send_vs_limit,send_vs_best_peer,failure,notes\n");
         for (final List<TrialResult> rows : bySize.values())
         {
             for (final TrialResult r : rows)
@@ -373,11 +382,18 @@ final class Report
                     final Limits.Result limit = r.rawcache() ? limitFor(r, m) : null;
                     cells.add(limit == null ? "" : Units.csv(m.of(r) / limit.opsPerSecond()));
                 }
-                for (final Metric m : Metric.values())
+                for (final Metric m : new Metric[]{Metric.STORE, Metric.LOOKUP1, Metric.LOOKUP2, Metric.MIXED})
                 {
                     final TrialResult best = r.rawcache() ? bestPeer(rows, m) : null;
                     cells.add(best == null ? "" : Units.csv(m.of(r) / m.of(best)));
                 }
+                phase(cells, r.send());
+                final Limits.Result sendLimit = r.rawcache() ? limitFor(r, Metric.SEND) : null;
+                cells.add(sendLimit == null || !r.send().ran() ? "" :
+                    Units.csv(r.send().opsPerSecond() / sendLimit.opsPerSecond()));
+                final TrialResult bestSender = r.rawcache() ? bestPeer(rows, Metric.SEND) : null;
+                cells.add(bestSender == null || !r.send().ran() ? "" :
+                    Units.csv(r.send().opsPerSecond() / bestSender.send().opsPerSecond()));
                 cells.add(r.failure() == null ? "" : r.failure());
                 cells.add(String.join("; ", r.notes()));
                 csv.append(csvLine(cells));
@@ -403,7 +419,7 @@ final class Report
             cells.addAll(List.of("", "", "", "", "", ""));
             cells.add(Units.csv(l.cores()));
             cells.add(two == null ? "" : Units.csv(two.cores()));
-            while (cells.size() < 40)
+            while (cells.size() < 47)
             {
                 cells.add("");
             }

@@ -1,6 +1,7 @@
 package dev.rawcache.bench.compare;
 
 import dev.rawcache.bench.BenchSupport;
+import dev.rawcache.bench.LoopbackSink;
 import dev.rawcache.bench.ScrambledZipf;
 
 import org.HdrHistogram.Histogram;
@@ -79,6 +80,7 @@ final class Trial
         PhaseResult lookup1 = PhaseResult.NONE;
         PhaseResult lookup2 = PhaseResult.NONE;
         PhaseResult mixed = PhaseResult.NONE;
+        PhaseResult send = PhaseResult.NONE;
         double finish = Double.NaN;
         int stored = 0;
         String failure = null;
@@ -136,13 +138,28 @@ final class Trial
                 notes.add("mixed phase failed: " + describe(e));
                 progress.line(label + " mixed  FAILED: " + describe(e));
             }
+            if (engine.sends())
+            {
+                try
+                {
+                    send = sends(engine, settings.phaseSeconds(), stored);
+                    progress.line(label + " send   " + Units.ops(send.opsPerSecond()) + " ops/s, " +
+                        Units.megabytes(send.bytesPerSecond()) + " MB/s (sendfile to loopback TCP, 1 thread), p99 " +
+                        Units.micros(send.p99()) + " µs");
+                }
+                catch (final Exception e)
+                {
+                    notes.add("send phase failed: " + describe(e));
+                    progress.line(label + " send   FAILED: " + describe(e));
+                }
+            }
             final long readFromStorage = BenchSupport.storageReadBytes() - readBefore;
             if (readBefore >= 0 && readFromStorage > 16 << 20)
             {
                 notes.add(Units.bytes(readFromStorage) + " read from storage during the lookup phases (not all " +
                     "page-cached)");
             }
-            for (final PhaseResult phase : List.of(lookup1, lookup2, mixed))
+            for (final PhaseResult phase : List.of(lookup1, lookup2, mixed, send))
             {
                 if (phase.wrong() > 0)
                 {
@@ -176,7 +193,7 @@ final class Trial
             }
         }
         return new TrialResult(engine.name(), engine.settings(), engine.isRawcache(), data.valueSize(), data.count(),
-            stored, store, finish, lookup1, lookup2, mixed, failure, notes);
+            stored, store, finish, lookup1, lookup2, mixed, send, failure, notes);
     }
 
     private record StoreOutcome(PhaseResult result, int stored)
@@ -268,6 +285,48 @@ final class Trial
                 }
             }
         });
+    }
+
+    /**
+     * One thread sends uniformly random values whole to a loopback TCP socket that another thread drains, as the
+     * {@code transferTo} limit does with the same bytes of a plain file; a send that sends the wrong length counts
+     * as wrong.
+     */
+    private PhaseResult sends(final Engine engine, final double seconds, final int present) throws Exception
+    {
+        try (LoopbackSink sink = LoopbackSink.open())
+        {
+            return runThreads(engine, 1, seconds, (session, thread, deadline, counters) ->
+            {
+                final SplittableRandom random = new SplittableRandom(settings.seed() * 43 + thread);
+                long ops = 0;
+                while (true)
+                {
+                    final int i = random.nextInt(present);
+                    final long t0 = System.nanoTime();
+                    final long sent = session.send(data.key(i), sink.channel());
+                    final long t1 = System.nanoTime();
+                    counters.latencies.recordValue(t1 - t0);
+                    ops++;
+                    if (sent < 0)
+                    {
+                        counters.misses++;
+                    }
+                    else
+                    {
+                        sink.countSent(sent);
+                        if (sent != data.valueSize())
+                        {
+                            counters.wrong++;
+                        }
+                    }
+                    if (t1 >= deadline)
+                    {
+                        return ops;
+                    }
+                }
+            });
+        }
     }
 
     private PhaseResult mixed(final Engine engine, final double seconds, final int present) throws Exception

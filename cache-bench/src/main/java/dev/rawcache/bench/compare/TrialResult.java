@@ -19,12 +19,14 @@ import java.util.List;
  * @param lookup1       uniform random lookups, one thread.
  * @param lookup2       uniform random lookups, two threads.
  * @param mixed         Zipf-keyed 80% lookups / 20% stores, two threads (latencies of its lookups).
+ * @param send          uniform random sends of whole values by {@code sendfile} to loopback TCP, one thread; NONE
+ *                      for engines that cannot send.
  * @param failure       why the engine could not run, or null.
  * @param notes         remarks for the table (capped phases, misses).
  */
 record TrialResult(String engine, String settings, boolean rawcache, int valueSize, int count, int stored,
                    PhaseResult store, double finishSeconds, PhaseResult lookup1, PhaseResult lookup2,
-                   PhaseResult mixed, String failure, List<String> notes)
+                   PhaseResult mixed, PhaseResult send, String failure, List<String> notes)
 {
     /**
      * A row for an engine that failed before measuring anything.
@@ -41,7 +43,7 @@ record TrialResult(String engine, String settings, boolean rawcache, int valueSi
                               final int valueSize, final int count, final String failure)
     {
         return new TrialResult(engine, settings, rawcache, valueSize, count, 0, PhaseResult.NONE, Double.NaN,
-            PhaseResult.NONE, PhaseResult.NONE, PhaseResult.NONE, failure, List.of());
+            PhaseResult.NONE, PhaseResult.NONE, PhaseResult.NONE, PhaseResult.NONE, failure, List.of());
     }
 
     /**
@@ -86,6 +88,7 @@ record TrialResult(String engine, String settings, boolean rawcache, int valueSi
             PhaseResult.median(rounds.stream().map(TrialResult::lookup1).toList()),
             PhaseResult.median(rounds.stream().map(TrialResult::lookup2).toList()),
             PhaseResult.median(rounds.stream().map(TrialResult::mixed).toList()),
+            PhaseResult.median(rounds.stream().map(TrialResult::send).toList()),
             failure, new ArrayList<>(notes));
     }
 
