@@ -56,15 +56,16 @@ import org.agrona.concurrent.status.AtomicCounter;
  *
  * <b>Layout.</b> Block 0 of the file is a checksummed superblock; the rest are data blocks. Each entry occupies one or
  * more extents of whole blocks holding a header (magic, key, lengths, sequence, expiry, the value's CRC32C, the
- * extent list, a header CRC32C; see {@link EntryHeaderDescriptor}) followed by the value.
+ * extent list, a header CRC32C; see {@link EntryHeaderDescriptor}) followed by the value; a value without metadata
+ * that a header would push into one more block is stored without one.
  * <p>
  * <b>Reads.</b> A value shorter than the mmap threshold is read with one positional read into a per-thread scratch
- * buffer and its header and checksum are checked on every read (the CRC costs less than the system call). A value at
- * or above the threshold is served from the read-only mapping of the file: as pinned views by
- * {@link #lookupZeroCopy(String)}, copied by {@link #lookup(String)}; its checksum is checked on the first such read
- * since the file was opened. {@link #transferTo(String, WritableByteChannel)} sends the value with {@code sendfile}
- * after the same checks. A value whose checks fail is a miss: it is dropped and counted in
- * {@link CacheStats#checksumFailures()}.
+ * buffer; a value at or above it is served from the read-only mapping of the file: as pinned views by
+ * {@link #lookupZeroCopy(String)}, copied by {@link #lookup(String)} and {@link #lookupInto(String, ByteBuffer)}.
+ * {@link #transferTo(String, WritableByteChannel)} sends the value with {@code sendfile}. An entry's first read since
+ * the file was opened checks its whole header and its value's CRC32C; later reads check the header's magic, lengths
+ * and sequence in place ({@link CacheConfig#verifyEveryRead()} checks every read in full). A value whose checks fail
+ * is a miss: it is dropped and counted in {@link CacheStats#checksumFailures()}.
  * <p>
  * <b>Writes.</b> A store checks its arguments, takes blocks from the {@link BlockAllocator} (under the index lock it
  * plans the evictions that free enough blocks, expired entries first, then least recently used, the key's own old
