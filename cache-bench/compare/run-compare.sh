@@ -82,5 +82,7 @@ JVM_FLAGS=(
 )
 
 # Not exec: the trap removes the copied jar when the JVM ends.
-"$JDK/bin/java" "${JVM_FLAGS[@]}" "-Dcompare.commit=$COMMIT" \
+# COMPARE_JAVA_OPTS adds JVM options, such as a profiler agent (docs/performance.md, "Profiling").
+# shellcheck disable=SC2086
+"$JDK/bin/java" "${JVM_FLAGS[@]}" ${COMPARE_JAVA_OPTS:-} "-Dcompare.commit=$COMMIT" \
     -cp "$WORK/benchmarks.jar:$CLASSPATH_FILE" dev.rawcache.bench.compare.Compare "${ARGS[@]}"

@@ -91,6 +91,8 @@ public final class RawDiskCache implements AutoCloseable
     /** The largest metadata blob, in bytes. */
     public static final int MAX_METADATA_BYTES = EntryHeaderDescriptor.MAX_METADATA_BYTES;
 
+    /** Entries the index is sized for at open, at most: a table of 2^21 references, 8 MiB. */
+    private static final long INDEX_PRESIZE_LIMIT = 1L << 20;
     private static final ByteBuffer EMPTY_METADATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
     /** How long a store short of room waits for readers to release pinned blocks before it fails with NO_SPACE. */
     private static final long PIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -218,7 +220,10 @@ public final class RawDiskCache implements AutoCloseable
         recoveryFailures = counters.counter(CacheCounter.RECOVERY_FAILURES);
 
         final Recovery.Result recovered = recover();
-        this.index = new EntryIndex(recovered == null ? 16 : recovered.entries().size());
+        // Sized for what the file can hold (an entry takes a block at least), up to INDEX_PRESIZE_LIMIT: growing a
+        // ConcurrentHashMap copies its table, and in a first fill that took 15% of the stores' time.
+        this.index = new EntryIndex((int)Math.max(recovered == null ? 0 : recovered.entries().size(),
+            Math.min(dataBlocks, INDEX_PRESIZE_LIMIT)));
         final long dataStart = superblock.dataStartBlock();
         this.allocator = recovered == null ? new BlockAllocator(dataStart, dataBlocks) :
             BlockAllocator.withUsed(dataStart, dataBlocks, recovered.used());
@@ -2150,7 +2155,9 @@ public final class RawDiskCache implements AutoCloseable
                 misses.increment();
                 return null;
             }
-            if (entry.isExpired(config.clock().millis()))
+            // The clock is read only for an entry that can expire: most of a proxy's entries can, but an entry
+            // without a TTL spares every hit a clock read.
+            if (entry.expiresAtMillis() != 0 && entry.isExpired(config.clock().millis()))
             {
                 expire(entry);
                 misses.increment();

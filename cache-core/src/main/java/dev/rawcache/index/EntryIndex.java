@@ -38,6 +38,8 @@ public final class EntryIndex
     private static final int READ_BUFFER_CAPACITY = 1024;
     /** From this many linked entries, hits on the most recent sixteenth are not moved. */
     static final int YOUNG_WINDOW_MIN_ENTRIES = 4096;
+    /** Attempts {@link #lock()} makes before it parks. */
+    private static final int LOCK_SPINS = 128;
     private static final VarHandle RECENCY;
     private static final VarHandle LINKED;
 
@@ -144,7 +146,22 @@ public final class EntryIndex
      */
     public void lock()
     {
-        lock.lock();
+        if (!lock.tryLock())
+        {
+            // The lock is held for a few microseconds (an allocation, a publish): spin on it for about as long
+            // before parking, which would cost a context switch on each side. Measured in the peer comparison's
+            // mixed phase (two threads storing): park and unpark took 9% of the time.
+            int spins = LOCK_SPINS;
+            while (!lock.tryLock())
+            {
+                if (--spins == 0)
+                {
+                    lock.lock();
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+        }
         drainReadBuffer();
     }
 

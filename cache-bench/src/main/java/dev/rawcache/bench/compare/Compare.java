@@ -49,9 +49,10 @@ public final class Compare
         final Map<String, Supplier<Engine>> engines = new LinkedHashMap<>();
         engines.put("rawcache pread", () -> new RawcacheEngine(RawcacheEngine.ReadPath.PREAD));
         engines.put("Chronicle Map", ChronicleMapEngine::new);
-        engines.put("preallocated file", PreallocatedFileEngine::new);
+        engines.put("preallocated file", () -> new PreallocatedFileEngine(false));
         engines.put("rawcache mmap", () -> new RawcacheEngine(RawcacheEngine.ReadPath.MMAP));
         engines.put("RocksDB", RocksDbEngine::new);
+        engines.put("preallocated file, mmap", () -> new PreallocatedFileEngine(true));
         engines.put("MapDB", MapDbEngine::new);
         engines.put("rawcache zero-copy", () -> new RawcacheEngine(RawcacheEngine.ReadPath.ZERO_COPY));
         engines.put("file per entry", FilePerEntryEngine::new);

@@ -4,6 +4,8 @@ import dev.rawcache.io.file.Preallocator;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -18,6 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * same length goes to the same place while readers may be reading it. It is the floor under any real store's
  * overhead, and the target "4 KiB stores at least as fast as the naive preallocated-file store" refers to it.
  * <p>
+ * The <em>mapped</em> variant stores the same way but looks values up by copying them out of a read-only mapping of
+ * the whole file ({@code MemorySegment.copy} into the reused direct buffer): a hash lookup of the key plus the
+ * mapped copy, nothing else. It is what rawcache's mmap path would cost with no header check, pin, LRU, expiry or
+ * counters, so it shows how much of the "mmap copy" limit any store that must find a key first can reach here.
+ * <p>
  * Thread-safe as {@link Engine} requires (but see the overwrite caveat above).
  */
 final class PreallocatedFileEngine implements Engine
@@ -26,7 +33,10 @@ final class PreallocatedFileEngine implements Engine
 
     private final ConcurrentHashMap<String, Slot> index = new ConcurrentHashMap<>();
     private final AtomicLong cursor = new AtomicLong();
+    private final boolean mapped;
     private FileChannel channel;
+    private Arena arena;
+    private MemorySegment mapping;
     private long capacity;
     private int valueSize;
 
@@ -34,23 +44,35 @@ final class PreallocatedFileEngine implements Engine
     {
     }
 
+    /**
+     * Creates the engine, not yet open.
+     *
+     * @param mapped whether lookups copy out of a mapping of the file instead of reading it with {@code pread}.
+     */
+    PreallocatedFileEngine(final boolean mapped)
+    {
+        this.mapped = mapped;
+    }
+
     @Override
     public String name()
     {
-        return "preallocated file";
+        return mapped ? "preallocated file, mmap" : "preallocated file";
     }
 
     @Override
     public String settings()
     {
         return "one file of " + Units.bytes(capacity) + " preallocated with posix_fallocate, ConcurrentHashMap " +
-            "index, 4 KiB-aligned appends by pwrite, pread into a reused direct buffer; no header, checksum or eviction";
+            "index, 4 KiB-aligned appends by pwrite, " + (mapped ? "copy out of a read-only mapping" : "pread") +
+            " into a reused direct buffer; no header, checksum or eviction";
     }
 
+    /** Only the pread variant sends: both would send the same way. */
     @Override
     public boolean sends()
     {
-        return true;
+        return !mapped;
     }
 
     @Override
@@ -63,6 +85,11 @@ final class PreallocatedFileEngine implements Engine
         channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
         Preallocator.preallocate(file, channel, 0, capacity);
+        if (mapped)
+        {
+            arena = Arena.ofShared();
+            mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, capacity, arena);
+        }
     }
 
     @Override
@@ -106,6 +133,12 @@ final class PreallocatedFileEngine implements Engine
                 {
                     return null;
                 }
+                if (mapped)
+                {
+                    MemorySegment.copy(mapping, slot.offset(), MemorySegment.ofBuffer(buffer.clear()), 0,
+                        slot.length());
+                    return buffer.limit(slot.length());
+                }
                 buffer.clear().limit(slot.length());
                 while (buffer.hasRemaining())
                 {
@@ -139,6 +172,10 @@ final class PreallocatedFileEngine implements Engine
     @Override
     public void close() throws IOException
     {
+        if (arena != null)
+        {
+            arena.close();
+        }
         if (channel != null)
         {
             channel.close();

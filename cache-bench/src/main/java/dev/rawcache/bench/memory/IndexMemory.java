@@ -65,8 +65,9 @@ public final class IndexMemory
                 final long heapFull = usedHeap();
                 final long directFull = direct();
                 System.out.printf("entries %,d: heap %,d -> %,d bytes after open, %,d when full: %.1f bytes per " +
-                    "entry on the heap (keys of %d-%d chars included), direct buffers +%,d bytes (%.1f per entry)%n",
-                    entries, heapBefore, heapOpen, heapFull, (heapFull - heapOpen) / (double)entries, 2,
+                    "entry on the heap, counted from before open since the index is presized at open (keys of " +
+                    "%d-%d chars included), direct buffers +%,d bytes (%.1f per entry)%n",
+                    entries, heapBefore, heapOpen, heapFull, (heapFull - heapBefore) / (double)entries, 2,
                     String.valueOf(entries - 1).length() + 1, directFull - directBefore,
                     (directFull - directBefore) / (double)entries);
             }

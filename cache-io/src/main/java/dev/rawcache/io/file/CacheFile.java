@@ -11,6 +11,7 @@ import dev.rawcache.io.mmap.MappedView;
 import dev.rawcache.io.transfer.TransferChannel;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -412,6 +413,52 @@ public final class CacheFile implements AutoCloseable
         {
             src.limit(savedLimit);
         }
+    }
+
+    /**
+     * Writes {@code src} (position to limit; the position does not move) into the stream laid over {@code extents},
+     * from {@code streamOffset}, by copying it into the mapping: no system call, and none of the file's write lock
+     * that concurrent {@code pwrite}s queue on. Over a page already in the page cache this is a plain memory copy
+     * (about 5x a 4 KiB {@code pwrite} here); a page written for the first time costs a page fault instead. The
+     * bytes reach the disk as written ones do: write-back, and {@link #force()} ({@code fdatasync} writes back the
+     * pages dirtied through the mapping too).
+     *
+     * @param extents      the extents holding the stream.
+     * @param streamOffset the stream offset of the first byte.
+     * @param src          the bytes to write, heap or direct.
+     * @return false when the file has no mapping (nothing was written: use {@link #write}), true when written.
+     * @throws IOException when the extents are too short, the mapping is closed, or the memory access faults (an
+     *                     I/O error, or a file truncated under the cache).
+     */
+    public boolean writeMapped(final ExtentList extents, final long streamOffset, final ByteBuffer src)
+        throws IOException
+    {
+        if (mapping == null)
+        {
+            return false;
+        }
+        final MemorySegment source = MemorySegment.ofBuffer(src);
+        final MemorySegment target = mapping.segment();
+        try
+        {
+            final long[] at = {0};
+            forEachPiece(extents, streamOffset, source.byteSize(), (fileOffset, n) ->
+            {
+                MemorySegment.copy(source, at[0], target, fileOffset, n);
+                at[0] += n;
+                return n;
+            });
+        }
+        catch (final InternalError e)
+        {
+            throw new IOException("writing " + path + " through its mapping faulted (an I/O error, or the file was " +
+                "truncated under the cache): " + e.getMessage(), e);
+        }
+        catch (final IllegalStateException e)
+        {
+            throw new IOException("the mapping of " + path + " is closed: the cache is closing", e);
+        }
+        return true;
     }
 
     /**

@@ -35,7 +35,8 @@ public final class MappedView implements AutoCloseable
         final MemorySegment whole = region.segment();
         for (int i = 0; i < offsets.length; i++)
         {
-            segments[i] = whole.asSlice(offsets[i], lengths[i]).reinterpret(epoch.arena, null);
+            // Read-only: the region's mapping is writable for its owner, a view never is.
+            segments[i] = whole.asSlice(offsets[i], lengths[i]).reinterpret(epoch.arena, null).asReadOnly();
             total += lengths[i];
         }
         this.byteSize = total;
