@@ -175,6 +175,7 @@ final class PreallocatedFileEngine implements Engine
         if (arena != null)
         {
             arena.close();
+            arena = null;
         }
         if (channel != null)
         {

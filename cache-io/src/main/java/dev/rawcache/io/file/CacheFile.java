@@ -23,7 +23,8 @@ import java.security.SecureRandom;
 
 /**
  * The preallocated cache file: a superblock in block 0, then fixed-size blocks that the cache hands out as extents.
- * It owns the file's {@link FileChannel}, its {@link CacheFileLock} and its read-only {@link MappedRegion}.
+ * It owns the file's {@link FileChannel}, its {@link CacheFileLock} and its {@link MappedRegion} (writable by the
+ * owner, read-only in every view).
  * <p>
  * Entry bytes are addressed as a logical stream laid over an {@link ExtentList}; this class turns stream offsets
  * into file offsets and does the positional reads, writes, transfers and mapped views. It knows nothing of keys.
@@ -354,7 +355,8 @@ public final class CacheFile implements AutoCloseable
     }
 
     /**
-     * The read-only mapping of the whole file, or null when mapping was not asked for or not possible.
+     * The mapping of the whole file, writable through {@link MappedRegion#segment()} for the cache itself (its views
+     * are read-only), or null when mapping was not asked for or not possible.
      *
      * @return the mapping or null.
      */
@@ -416,6 +418,34 @@ public final class CacheFile implements AutoCloseable
     }
 
     /**
+     * Whether every page under {@code [streamOffset, streamOffset + length)} of the stream laid over {@code extents} is
+     * in memory now ({@code mincore}, see {@link dev.rawcache.io.mmap.PageResidency}): a copy through the mapping that
+     * fills a page not in memory would first read it from disk, which a {@code pwrite} of the whole page does not.
+     *
+     * @param extents      the extents holding the stream.
+     * @param streamOffset the stream offset of the first byte.
+     * @param length       how many bytes.
+     * @return true when all are resident; false when one is not, or when the file is not mapped or the question
+     *         cannot be asked on this platform.
+     */
+    public boolean residentInMemory(final ExtentList extents, final long streamOffset, final long length)
+    {
+        if (mapping == null || length <= 0 || !dev.rawcache.io.mmap.PageResidency.isAvailable())
+        {
+            return false;
+        }
+        try
+        {
+            return forEachPiece(extents, streamOffset, length, (fileOffset, n) ->
+                dev.rawcache.io.mmap.PageResidency.resident(mapping.segment(), fileOffset, n) ? n : 0) == length;
+        }
+        catch (final IOException | IllegalStateException e)
+        {
+            return false;
+        }
+    }
+
+    /**
      * Writes {@code src} (position to limit; the position does not move) into the stream laid over {@code extents},
      * from {@code streamOffset}, by copying it into the mapping: no system call, and none of the file's write lock
      * that concurrent {@code pwrite}s queue on. Over a page already in the page cache this is a plain memory copy
@@ -426,14 +456,15 @@ public final class CacheFile implements AutoCloseable
      * @param extents      the extents holding the stream.
      * @param streamOffset the stream offset of the first byte.
      * @param src          the bytes to write, heap or direct.
-     * @return false when the file has no mapping (nothing was written: use {@link #write}), true when written.
+     * @return false when the file has no writable mapping (nothing was written: use {@link #write}), true when
+     *         written.
      * @throws IOException when the extents are too short, the mapping is closed, or the memory access faults (an
      *                     I/O error, or a file truncated under the cache).
      */
     public boolean writeMapped(final ExtentList extents, final long streamOffset, final ByteBuffer src)
         throws IOException
     {
-        if (mapping == null)
+        if (mapping == null || mapping.segment().isReadOnly())
         {
             return false;
         }

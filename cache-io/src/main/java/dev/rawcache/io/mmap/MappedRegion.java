@@ -97,7 +97,8 @@ public final class MappedRegion implements AutoCloseable
     }
 
     /**
-     * The whole mapping, for short reads by the owner. Valid until the owner closes the region; an access racing
+     * The whole mapping, for short reads and small writes by the owner (writable when the channel was); never hand
+     * it out: views are the read-only way to share it. Valid until the owner closes the region; an access racing
      * with that fails with {@link IllegalStateException}.
      *
      * @return the mapped segment.

@@ -289,6 +289,11 @@ class CacheFileTest
             assertEquals(bytes[50 + BLOCK - 10], blockTwo.get(0));
             assertThrows(IOException.class, () -> file.writeMapped(ExtentList.of(2, 1), 0,
                 ByteBuffer.allocate(BLOCK + 1)), "a stream longer than its extents is refused");
+            if (dev.rawcache.io.mmap.PageResidency.isAvailable())
+            {
+                assertTrue(file.residentInMemory(extents, 0, 3L * BLOCK), "pages just written are in memory");
+            }
+            assertFalse(file.residentInMemory(extents, 0, 0), "an empty range is not asked about");
         }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
         {
