@@ -33,7 +33,8 @@ final class EntryBytes
      * already cached 2.2-5.1 M copies/s against 0.8-1.0 M {@code pwrite}s; into fresh preallocated pages 0.35-1.4 M
      * against 0.33-0.38 M. From 8 KiB, writing fresh pages through the mapping was slower than {@code pwrite}
      * (8 KiB: 0.1 M against 0.27 M; 64 KiB: 10-22 K against 97 K), so larger entries keep {@code pwrite}. An entry
-     * of exactly a page goes through the mapping only when its page is in memory (see {@code writeEntry}).
+     * of exactly a page goes through the mapping only when its page is fresh or in memory (see
+     * {@code writeEntry}).
      */
     static final int MAPPED_WRITE_LIMIT = 4096;
     private static final int VERIFY_CHUNK = 1 << 20;
@@ -104,10 +105,10 @@ final class EntryBytes
     {
         final long total = (long)header.remaining() + value.remaining();
         // Small entries are copied into the mapping: no system call, no queue on the file's write lock. One that
-        // fills a whole page only when the page is in memory: filling a page that is not would read it from disk
-        // first, which a pwrite of the whole page does not (an entry under a page makes both read it).
+        // fills a whole page only when the page is fresh or in memory: filling a page that is neither would read it
+        // from disk first, which a pwrite of the whole page does not (an entry under a page makes both read it).
         if (total <= MAPPED_WRITE_LIMIT && mapping != null &&
-            (total < MAPPED_WRITE_LIMIT || file.residentInMemory(extents, 0, total)) &&
+            (total < MAPPED_WRITE_LIMIT || file.fillableWithoutRead(extents, 0, total)) &&
             file.writeMapped(extents, 0, header))
         {
             file.writeMapped(extents, header.remaining(), value);

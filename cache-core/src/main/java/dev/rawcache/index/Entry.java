@@ -37,6 +37,8 @@ public final class Entry
     }
 
     private final String key;
+    /** The key's spread hash ({@link KeyTable#hash}): the index's table compares it before the key. */
+    private final int keyHash;
     /** The key's length in UTF-8; the bytes themselves are encoded again when needed, not kept (index memory). */
     private final int keyByteLength;
     private final long sequence;
@@ -112,6 +114,7 @@ public final class Entry
         this.staleWhileRevalidateUntilMillis = freshness[1];
         this.staleIfErrorUntilMillis = freshness[2];
         this.key = key;
+        this.keyHash = KeyTable.hash(key);
         this.keyByteLength = keyBytes.length;
         this.sequence = sequence;
         this.extents = extents.size() == 1 ? null : extents;
@@ -238,6 +241,24 @@ public final class Entry
     public String key()
     {
         return key;
+    }
+
+    /**
+     * The key's spread hash, as the index's table probes by it.
+     *
+     * @return the hash.
+     */
+    int keyHash()
+    {
+        return keyHash;
+    }
+
+    /** The index table's marker for a removed slot: no key, no blocks, never pinned. */
+    static Entry tombstone()
+    {
+        final Entry marker = new Entry("\u0000removed", new byte[0], -1, ExtentList.empty(), 0, 0, 0, 0, 0, false);
+        marker.references = 0;
+        return marker;
     }
 
     /**

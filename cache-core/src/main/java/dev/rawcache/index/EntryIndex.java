@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Comparator;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
@@ -15,8 +14,9 @@ import org.jctools.queues.atomic.MpscAtomicArrayQueue;
  * <b>The problem.</b> Lookups must not wait for each other, yet every hit changes the LRU order, which is a linked
  * list that needs a lock. A lock taken on every hit would serialise all readers on one cache line.
  * <p>
- * <b>The choice.</b> The map is a {@link ConcurrentHashMap}, read without locks. The LRU list and an expiry order are
- * guarded by one lock that writers (store, remove, evict) hold only for in-memory work, never across I/O. A hit
+ * <b>The choice.</b> The map is a {@link KeyTable}, an open-addressing table of entries read without locks and
+ * written under the index lock (no node per entry: 32 bytes and one cache miss fewer per hit than a
+ * {@code ConcurrentHashMap}). The LRU list and an expiry order are guarded by the same lock that writers (store, remove, evict) hold only for in-memory work, never across I/O. A hit
  * takes the lock only if it is free ({@code tryLock}); otherwise it leaves the entry in a bounded MPSC buffer that
  * the next lock holder drains first, the way Caffeine's {@code BoundedLocalCache} records reads. So the order is
  * exact when there is no contention, and under contention a hit is applied a little later or, if the buffer is
@@ -57,7 +57,7 @@ public final class EntryIndex
         }
     }
 
-    private final ConcurrentHashMap<String, Entry> map;
+    private final KeyTable map;
     private final ReentrantLock lock = new ReentrantLock();
     private final MpscAtomicArrayQueue<Entry> readBuffer = new MpscAtomicArrayQueue<>(READ_BUFFER_CAPACITY);
     private final TreeSet<Entry> byExpiry = new TreeSet<>(
@@ -86,7 +86,7 @@ public final class EntryIndex
      */
     public EntryIndex(final int expectedEntries)
     {
-        this.map = new ConcurrentHashMap<>(Math.max(16, expectedEntries + expectedEntries / 3));
+        this.map = new KeyTable(expectedEntries);
     }
 
     /**
@@ -181,7 +181,7 @@ public final class EntryIndex
      */
     public Entry putLocked(final Entry entry)
     {
-        final Entry old = map.put(entry.key(), entry);
+        final Entry old = map.put(entry);
         if (old != null)
         {
             unlink(old);
@@ -214,7 +214,7 @@ public final class EntryIndex
      */
     public boolean removeLocked(final Entry entry)
     {
-        if (map.remove(entry.key(), entry))
+        if (map.remove(entry))
         {
             unlink(entry);
             return true;
@@ -290,7 +290,7 @@ public final class EntryIndex
      */
     public Entry[] snapshotInEvictionOrder()
     {
-        final Entry[] entries = map.values().toArray(new Entry[0]);
+        final Entry[] entries = map.values();
         // Hits move stamps while we sort: read each stamp once, then sort by the copies. Comparing live stamps
         // would give the sort an inconsistent order (and TimSort throws "Comparison method violates its general
         // contract"). Stamp and position are packed into one long when both fit; a stable index sort otherwise.

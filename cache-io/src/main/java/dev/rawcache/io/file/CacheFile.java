@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 import java.security.SecureRandom;
 
 /**
@@ -58,11 +59,19 @@ public final class CacheFile implements AutoCloseable
     private final Superblock superblock;
     private final MappedRegion mapping;
     private final boolean created;
+    /**
+     * The end of the file region written since its blocks were preallocated by {@code posix_fallocate} in this
+     * process: blocks from here on are still unwritten extents, which read as zeros without I/O. The file's length
+     * when this process did not preallocate them (or wrote zeros to do it): nothing is known to be fresh.
+     */
+    private final AtomicLong writtenEnd;
     private volatile boolean closed;
 
     private CacheFile(final Path path, final FileChannel channel, final CacheFileLock lock, final Superblock superblock,
-                      final MappedRegion mapping, final boolean created)
+                      final MappedRegion mapping, final boolean created, final long freshFrom)
     {
+        this.writtenEnd = new AtomicLong(Math.min(superblock.fileLength(),
+            Math.max(freshFrom, superblock.dataStartBlock() * superblock.blockSize())));
         this.path = path;
         this.channel = channel;
         this.lock = lock;
@@ -168,7 +177,10 @@ public final class CacheFile implements AutoCloseable
                 superblock = format(file, channel, options, length);
                 formatted = true;
             }
-            return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), formatted);
+            // A reformat preallocates only what the file did not have: the old length on holds unwritten extents.
+            final long freshFrom = formatted && Preallocator.isNativeAvailable() ? length : superblock.fileLength();
+            return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), formatted,
+                freshFrom);
         }
         catch (final IOException e)
         {
@@ -224,7 +236,7 @@ public final class CacheFile implements AutoCloseable
                 StandardOpenOption.WRITE);
             final Superblock superblock = format(file, channel, options, 0);
             final CacheFile cacheFile = new CacheFile(file, channel, lock, superblock,
-                map(channel, superblock, options), true);
+                map(channel, superblock, options), true, Preallocator.isNativeAvailable() ? 0 : superblock.fileLength());
             done = true;
             return cacheFile;
         }
@@ -407,6 +419,7 @@ public final class CacheFile implements AutoCloseable
             forEachPiece(extents, streamOffset, src.remaining(), (fileOffset, n) ->
             {
                 src.limit(src.position() + (int)n);
+                written(fileOffset, n);
                 PositionalIo.writeFully(holder, src, fileOffset);
                 return n;
             });
@@ -418,30 +431,47 @@ public final class CacheFile implements AutoCloseable
     }
 
     /**
-     * Whether every page under {@code [streamOffset, streamOffset + length)} of the stream laid over {@code extents} is
-     * in memory now ({@code mincore}, see {@link dev.rawcache.io.mmap.PageResidency}): a copy through the mapping that
-     * fills a page not in memory would first read it from disk, which a {@code pwrite} of the whole page does not.
+     * Whether a copy through the mapping can fill {@code [streamOffset, streamOffset + length)} of the stream laid
+     * over {@code extents} without the kernel reading those pages from disk first: each page is either still an
+     * unwritten extent of this process's preallocation (past everything written since, it reads as zeros without
+     * I/O) or in memory now ({@code mincore}, see {@link dev.rawcache.io.mmap.PageResidency}). A copy that fills a
+     * page that is neither would first read it from disk, which a {@code pwrite} of the whole page does not.
      *
      * @param extents      the extents holding the stream.
      * @param streamOffset the stream offset of the first byte.
      * @param length       how many bytes.
-     * @return true when all are resident; false when one is not, or when the file is not mapped or the question
-     *         cannot be asked on this platform.
+     * @return true when every page is fresh or resident; false when one is neither, when the range is empty, or when
+     *         the file is not mapped.
      */
-    public boolean residentInMemory(final ExtentList extents, final long streamOffset, final long length)
+    public boolean fillableWithoutRead(final ExtentList extents, final long streamOffset, final long length)
     {
-        if (mapping == null || length <= 0 || !dev.rawcache.io.mmap.PageResidency.isAvailable())
+        if (mapping == null || length <= 0)
         {
             return false;
         }
+        final long fresh = writtenEnd.get();
+        final boolean canAsk = dev.rawcache.io.mmap.PageResidency.isAvailable();
         try
         {
             return forEachPiece(extents, streamOffset, length, (fileOffset, n) ->
-                dev.rawcache.io.mmap.PageResidency.resident(mapping.segment(), fileOffset, n) ? n : 0) == length;
+                fileOffset >= fresh ||
+                canAsk && dev.rawcache.io.mmap.PageResidency.resident(mapping.segment(), fileOffset, n) ? n : 0) ==
+                length;
         }
         catch (final IOException | IllegalStateException e)
         {
             return false;
+        }
+    }
+
+    /** Moves the end of the written region past {@code [fileOffset, fileOffset + n)}. */
+    private void written(final long fileOffset, final long n)
+    {
+        final long end = fileOffset + n;
+        long current = writtenEnd.get();
+        while (end > current && !writtenEnd.compareAndSet(current, end))
+        {
+            current = writtenEnd.get();
         }
     }
 
@@ -475,6 +505,7 @@ public final class CacheFile implements AutoCloseable
             final long[] at = {0};
             forEachPiece(extents, streamOffset, source.byteSize(), (fileOffset, n) ->
             {
+                written(fileOffset, n);
                 MemorySegment.copy(source, at[0], target, fileOffset, n);
                 at[0] += n;
                 return n;
@@ -561,6 +592,7 @@ public final class CacheFile implements AutoCloseable
      */
     public void writeAt(final long fileOffset, final ByteBuffer src) throws IOException
     {
+        written(fileOffset, src.remaining());
         PositionalIo.writeFully(holder, src, fileOffset);
     }
 

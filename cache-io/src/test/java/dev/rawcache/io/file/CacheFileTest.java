@@ -291,9 +291,15 @@ class CacheFileTest
                 ByteBuffer.allocate(BLOCK + 1)), "a stream longer than its extents is refused");
             if (dev.rawcache.io.mmap.PageResidency.isAvailable())
             {
-                assertTrue(file.residentInMemory(extents, 0, 3L * BLOCK), "pages just written are in memory");
+                assertTrue(file.fillableWithoutRead(extents, 0, 3L * BLOCK), "pages just written are in memory");
+                assertTrue(dev.rawcache.io.mmap.PageResidency.resident(file.mapping().segment(), 2L * BLOCK, BLOCK));
             }
-            assertFalse(file.residentInMemory(extents, 0, 0), "an empty range is not asked about");
+            assertFalse(file.fillableWithoutRead(extents, 0, 0), "an empty range is not asked about");
+            if (dev.rawcache.io.file.Preallocator.isNativeAvailable())
+            {
+                assertTrue(file.fillableWithoutRead(ExtentList.of(12, 4), 0, 4L * BLOCK),
+                    "blocks past everything written are fresh from the preallocation");
+            }
         }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
         {

@@ -1,0 +1,308 @@
+package dev.rawcache.index;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * The index's map from key to entry: an open-addressing table of entry references with linear probing, written by
+ * one thread at a time (the holder of the index lock) and read by any number without a lock.
+ * <p>
+ * <b>Why not {@code ConcurrentHashMap}.</b> Its node per mapping costs 32 bytes and one more cache miss on every
+ * lookup (table slot, node, then the entry); here the slot holds the entry, which carries its key and the key's
+ * spread hash, so a hit reads the slot and the entry. At the load this table keeps (at most half full) a slot costs
+ * 8 to 16 bytes per entry with compressed references.
+ * <p>
+ * <b>Concurrency.</b> Writers are serialized by the caller. A slot changes by a release store (a new entry, a
+ * replacement, or {@link #TOMBSTONE} for a removal) and readers load slots with acquire, so a reader that finds an
+ * entry sees it fully built. Removals leave tombstones rather than shifting the probe chain, so a reader walking a
+ * chain never misses an entry that was in the table for the whole walk. Growing or clearing tombstones builds a new
+ * array and publishes it through a volatile field; the old array is never written again, so a reader still on it
+ * sees a consistent, slightly older table (as a {@code ConcurrentHashMap} reader may return an entry removed a
+ * moment ago; the caller's pin then fails, or holds the blocks of the entry it found).
+ * <p>
+ * Thread-safe under that contract: {@link #get}, {@link #size} and {@link #values} from any thread; the mutators
+ * only under the caller's lock.
+ */
+final class KeyTable
+{
+    /** Marks a removed slot: probing goes past it, an insertion may reuse it. */
+    static final Entry TOMBSTONE = Entry.tombstone();
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Entry[].class);
+    private static final VarHandle SIZE;
+    private static final int MIN_CAPACITY = 16;
+
+    static
+    {
+        try
+        {
+            SIZE = MethodHandles.lookup().findVarHandle(KeyTable.class, "size", int.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile Entry[] slots;
+    private int size;
+    private int tombstones;
+
+    /**
+     * Creates a table sized for {@code expectedEntries} without growing.
+     *
+     * @param expectedEntries how many entries it should hold before it first grows.
+     */
+    KeyTable(final int expectedEntries)
+    {
+        slots = new Entry[capacityFor(expectedEntries)];
+    }
+
+    /**
+     * The spread hash of a key, as entries store it: the string's hash with its high bits folded in.
+     *
+     * @param key the key.
+     * @return the hash.
+     */
+    static int hash(final String key)
+    {
+        final int h = key.hashCode();
+        return h ^ (h >>> 16);
+    }
+
+    private static int capacityFor(final int entries)
+    {
+        final long wanted = Math.max(MIN_CAPACITY, 2L * Math.max(0, entries));
+        return (int)Math.min(1 << 30, Long.highestOneBit(wanted - 1) << 1);
+    }
+
+    /**
+     * The entry mapped to a key, without a lock.
+     *
+     * @param key the key.
+     * @return the entry or null.
+     */
+    Entry get(final String key)
+    {
+        final Entry[] table = slots;
+        final int mask = table.length - 1;
+        final int hash = hash(key);
+        for (int i = hash & mask; ; i = (i + 1) & mask)
+        {
+            final Entry e = (Entry)SLOTS.getAcquire(table, i);
+            if (e == null)
+            {
+                return null;
+            }
+            if (e != TOMBSTONE && e.keyHash() == hash && (e.key() == key || e.key().equals(key)))
+            {
+                return e;
+            }
+        }
+    }
+
+    /**
+     * Entries mapped, read without a lock.
+     *
+     * @return the count.
+     */
+    int size()
+    {
+        return (int)SIZE.getOpaque(this);
+    }
+
+    /**
+     * Maps the entry's key to it, replacing the key's entry if it had one. Under the caller's lock.
+     *
+     * @param entry the entry.
+     * @return the replaced entry, or null.
+     */
+    Entry put(final Entry entry)
+    {
+        if ((size + 1) * 2L > slots.length)
+        {
+            rebuild(capacityFor(size + 1));
+        }
+        else if ((size + tombstones + 1) * 2L > slots.length)
+        {
+            rebuild(slots.length);
+        }
+        final Entry[] table = slots;
+        final int mask = table.length - 1;
+        final String key = entry.key();
+        final int hash = entry.keyHash();
+        int reusable = -1;
+        for (int i = hash & mask; ; i = (i + 1) & mask)
+        {
+            final Entry e = table[i];
+            if (e == null)
+            {
+                if (reusable >= 0)
+                {
+                    tombstones--;
+                    SLOTS.setRelease(table, reusable, entry);
+                }
+                else
+                {
+                    SLOTS.setRelease(table, i, entry);
+                }
+                SIZE.setOpaque(this, size + 1);
+                return null;
+            }
+            if (e == TOMBSTONE)
+            {
+                if (reusable < 0)
+                {
+                    reusable = i;
+                }
+            }
+            else if (e.keyHash() == hash && (e.key() == key || e.key().equals(key)))
+            {
+                SLOTS.setRelease(table, i, entry);
+                return e;
+            }
+        }
+    }
+
+    /**
+     * Removes the key's entry. Under the caller's lock.
+     *
+     * @param key the key.
+     * @return the removed entry, or null.
+     */
+    Entry remove(final String key)
+    {
+        final int i = slotOf(key, hash(key));
+        return i < 0 ? null : removeAt(i);
+    }
+
+    /**
+     * Removes the entry if its key still maps to it. Under the caller's lock.
+     *
+     * @param entry the entry.
+     * @return true when it was mapped and is removed.
+     */
+    boolean remove(final Entry entry)
+    {
+        final int i = slotOf(entry.key(), entry.keyHash());
+        if (i < 0 || slots[i] != entry)
+        {
+            return false;
+        }
+        removeAt(i);
+        return true;
+    }
+
+    /**
+     * A snapshot of the mapped entries, in no order; weakly consistent when writers are active.
+     *
+     * @return the entries.
+     */
+    Entry[] values()
+    {
+        final Entry[] table = slots;
+        final Entry[] out = new Entry[Math.max(0, size())];
+        int n = 0;
+        for (int i = 0; i < table.length; i++)
+        {
+            final Entry e = (Entry)SLOTS.getAcquire(table, i);
+            if (e != null && e != TOMBSTONE)
+            {
+                if (n == out.length)
+                {
+                    return collectAll(table);
+                }
+                out[n++] = e;
+            }
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    private static Entry[] collectAll(final Entry[] table)
+    {
+        Entry[] out = new Entry[16];
+        int n = 0;
+        for (int i = 0; i < table.length; i++)
+        {
+            final Entry e = (Entry)SLOTS.getAcquire(table, i);
+            if (e != null && e != TOMBSTONE)
+            {
+                if (n == out.length)
+                {
+                    out = Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = e;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Slots in the current array, for tests and memory accounting.
+     *
+     * @return the array's length.
+     */
+    int capacity()
+    {
+        return slots.length;
+    }
+
+    private int slotOf(final String key, final int hash)
+    {
+        final Entry[] table = slots;
+        final int mask = table.length - 1;
+        for (int i = hash & mask; ; i = (i + 1) & mask)
+        {
+            final Entry e = table[i];
+            if (e == null)
+            {
+                return -1;
+            }
+            if (e != TOMBSTONE && e.keyHash() == hash && (e.key() == key || e.key().equals(key)))
+            {
+                return i;
+            }
+        }
+    }
+
+    private Entry removeAt(final int i)
+    {
+        final Entry[] table = slots;
+        final Entry e = table[i];
+        SLOTS.setRelease(table, i, TOMBSTONE);
+        tombstones++;
+        SIZE.setOpaque(this, size - 1);
+        if (tombstones > table.length / 4)
+        {
+            // Tombstones lengthen every probe: rebuild without them (at the same capacity: the table does not
+            // shrink, as a ConcurrentHashMap does not).
+            rebuild(table.length);
+        }
+        return e;
+    }
+
+    /**
+     * Builds a new array of {@code capacity} slots (a power of two) holding the live entries, and publishes it; the
+     * old array is not written again.
+     */
+    private void rebuild(final int capacity)
+    {
+        final Entry[] old = slots;
+        final Entry[] table = new Entry[capacity];
+        final int mask = table.length - 1;
+        for (final Entry e : old)
+        {
+            if (e != null && e != TOMBSTONE)
+            {
+                int i = e.keyHash() & mask;
+                while (table[i] != null)
+                {
+                    i = (i + 1) & mask;
+                }
+                table[i] = e;
+            }
+        }
+        tombstones = 0;
+        slots = table;
+    }
+}
