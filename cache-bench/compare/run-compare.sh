@@ -4,7 +4,7 @@
 # naive preallocated file, plus the machine's limits, in one JVM and one run (issue 6).
 #
 #   cache-bench/compare/run-compare.sh --quick     # 512 MiB per value size, 1 round: under 10 minutes
-#   cache-bench/compare/run-compare.sh             # full: 1 GiB per value size, 3 rounds (about 45 minutes)
+#   cache-bench/compare/run-compare.sh             # full: 1 GiB per value size, 3 rounds (about 40 minutes)
 #   cache-bench/compare/run-compare.sh --quick --engines rawcache,rocks --sizes 4096
 #
 # Writes docs/performance-results.md, docs/performance-results.csv and docs/plots/*.svg (or under --out DIR).
