@@ -222,7 +222,7 @@ public final class RawDiskCache implements AutoCloseable
 
         final Recovery.Result recovered = recover();
         // Sized for what the file can hold (an entry takes a block at least), up to INDEX_PRESIZE_LIMIT: growing a
-        // ConcurrentHashMap copies its table, and in a first fill that took 15% of the stores' time.
+        // table copies it, and in a first fill that took 15% of the stores' time.
         this.index = new EntryIndex((int)Math.max(recovered == null ? 0 : recovered.entries().size(),
             Math.min(dataBlocks, INDEX_PRESIZE_LIMIT)));
         final long dataStart = superblock.dataStartBlock();
@@ -446,6 +446,12 @@ public final class RawDiskCache implements AutoCloseable
         try
         {
             ensureOpen();
+            final String refusal = index.refusalLocked(entry);
+            if (refusal != null)
+            {
+                storeFailures.increment();
+                throw new IllegalStateException("store of key " + entry.key() + " refused: " + refusal);
+            }
             // Journal first: if appending fails, nothing has been published.
             lsn = journal.appendStore(entry);
             old = index.putLocked(entry);

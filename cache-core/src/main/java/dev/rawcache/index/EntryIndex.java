@@ -191,6 +191,18 @@ public final class EntryIndex
     }
 
     /**
+     * Why the index should not take this entry, or null when it may (see {@code KeyTable.refusal}): too many cached
+     * keys share its key's hash code, or the index is full. Caller holds the lock.
+     *
+     * @param entry the entry about to be put.
+     * @return the reason, naming the limit, or null.
+     */
+    public String refusalLocked(final Entry entry)
+    {
+        return map.refusal(entry);
+    }
+
+    /**
      * Removes the entry for a key. Caller holds the lock.
      *
      * @param key the key.

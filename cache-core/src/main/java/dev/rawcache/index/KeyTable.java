@@ -21,6 +21,12 @@ import java.util.Arrays;
  * sees a consistent, slightly older table (as a {@code ConcurrentHashMap} reader may return an entry removed a
  * moment ago; the caller's pin then fails, or holds the blocks of the entry it found).
  * <p>
+ * <b>Hashes.</b> Slots are chosen by the key's {@code String} hash code through MurmurHash3's finalizer, so URLs
+ * that differ in their last characters do not fill one run of slots. Keys with one and the same hash code, which a
+ * client can make at will, all probe from one slot: the table takes at most {@link #MAX_SAME_HASH} of them
+ * ({@link #refusal}), so no lookup walks a longer group (a {@code ConcurrentHashMap} would turn their bin into a
+ * tree instead).
+ * <p>
  * Thread-safe under that contract: {@link #get}, {@link #size} and {@link #values} from any thread; the mutators
  * only under the caller's lock.
  */
@@ -31,6 +37,15 @@ final class KeyTable
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Entry[].class);
     private static final VarHandle SIZE;
     private static final int MIN_CAPACITY = 16;
+    /**
+     * The most entries whose keys share one {@code String} hash code the table takes. Linear probing walks every
+     * entry of such a group on each lookup of any of them, and a client choosing request URLs can make as many
+     * colliding keys as it likes (a {@code ConcurrentHashMap} turns such a bin into a tree; this table refuses the
+     * seventeenth key instead, so no lookup walks more than sixteen).
+     */
+    static final int MAX_SAME_HASH = 16;
+    /** The most entries: the table stays at most half full and an array holds at most 2^30 slots. */
+    static final int MAX_ENTRIES = 1 << 29;
 
     static
     {
@@ -59,14 +74,20 @@ final class KeyTable
     }
 
     /**
-     * The spread hash of a key, as entries store it: the string's hash with its high bits folded in.
+     * The spread hash of a key, as entries store it: the string's hash through MurmurHash3's finalizer. Keys that
+     * differ only in their last characters (URLs do) have hash codes a few apart, which linear probing would lay in
+     * one long run of slots; the finalizer scatters them over the table.
      *
      * @param key the key.
      * @return the hash.
      */
     static int hash(final String key)
     {
-        final int h = key.hashCode();
+        int h = key.hashCode();
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
         return h ^ (h >>> 16);
     }
 
@@ -112,7 +133,55 @@ final class KeyTable
     }
 
     /**
-     * Maps the entry's key to it, replacing the key's entry if it had one. Under the caller's lock.
+     * Why {@link #put} should not take this entry, or null when it may: its key is mapped already (a replacement is
+     * always taken), or neither the table's size nor the group of keys sharing its hash is at its limit. Under the
+     * caller's lock.
+     *
+     * @param entry the entry about to be put.
+     * @return the reason, naming the limit, or null.
+     */
+    String refusal(final Entry entry)
+    {
+        final Entry[] table = slots;
+        final int mask = table.length - 1;
+        final String key = entry.key();
+        final int hash = entry.keyHash();
+        int sameHash = 0;
+        for (int i = hash & mask; ; i = (i + 1) & mask)
+        {
+            final Entry e = table[i];
+            if (e == null)
+            {
+                break;
+            }
+            if (e != TOMBSTONE && e.keyHash() == hash)
+            {
+                if (e.key() == key || e.key().equals(key))
+                {
+                    return null;
+                }
+                if (e.key().hashCode() == key.hashCode())
+                {
+                    sameHash++;
+                }
+            }
+        }
+        if (sameHash >= MAX_SAME_HASH)
+        {
+            return String.format("%d cached keys already share the hash code %d of key \"%s\", the most the index " +
+                "keeps (%d): many keys with one hash code slow every lookup of them", sameHash, key.hashCode(),
+                key.substring(0, Math.min(80, key.length())), MAX_SAME_HASH);
+        }
+        if (size >= MAX_ENTRIES)
+        {
+            return String.format("the index holds %d entries, the most it can (%d)", size, MAX_ENTRIES);
+        }
+        return null;
+    }
+
+    /**
+     * Maps the entry's key to it, replacing the key's entry if it had one. Under the caller's lock; the caller asks
+     * {@link #refusal} first where the limits must hold (a store), and need not where they held before (recovery).
      *
      * @param entry the entry.
      * @return the replaced entry, or null.

@@ -203,6 +203,52 @@ class KeyTableTest
         }
     }
 
+    @Test
+    void shouldRefuseTheSeventeenthKeyOfOneHashCodeButNotAReplacement()
+    {
+        final String[] colliding = collidingKeys(5); // 32 keys with one String hash code
+        final KeyTable table = new KeyTable(0);
+        for (int i = 0; i < KeyTable.MAX_SAME_HASH; i++)
+        {
+            final Entry e = entry(colliding[i]);
+            assertNull(table.refusal(e), "key " + i + " of the group is taken");
+            assertNull(table.put(e));
+        }
+        final Entry seventeenth = entry(colliding[KeyTable.MAX_SAME_HASH]);
+        final String refusal = table.refusal(seventeenth);
+        assertTrue(refusal != null && refusal.contains("16") && refusal.contains(colliding[KeyTable.MAX_SAME_HASH]),
+            refusal);
+        assertNull(table.refusal(entry(colliding[3])), "a replacement of a key in the group is always taken");
+        assertNull(table.refusal(entry("unrelated")), "another hash code is not limited");
+        for (int i = 0; i < KeyTable.MAX_SAME_HASH; i++)
+        {
+            assertEquals(colliding[i], table.get(colliding[i]).key());
+        }
+        assertNull(table.get(colliding[KeyTable.MAX_SAME_HASH]));
+        assertSame(table.get(colliding[0]), table.remove(colliding[0]));
+        assertNull(table.refusal(seventeenth), "room again once one of the group is gone");
+    }
+
+    /** 2^blocks distinct strings with the same {@code String.hashCode()}: "Aa" and "BB" hash alike. */
+    static String[] collidingKeys(final int blocks)
+    {
+        final String[] keys = new String[1 << blocks];
+        for (int n = 0; n < keys.length; n++)
+        {
+            final StringBuilder b = new StringBuilder("GET /");
+            for (int bit = 0; bit < blocks; bit++)
+            {
+                b.append((n >>> bit & 1) == 0 ? "Aa" : "BB");
+            }
+            keys[n] = b.toString();
+        }
+        for (final String key : keys)
+        {
+            assertEquals(keys[0].hashCode(), key.hashCode());
+        }
+        return keys;
+    }
+
     private Entry entry(final String key)
     {
         final long seq = ++sequence;

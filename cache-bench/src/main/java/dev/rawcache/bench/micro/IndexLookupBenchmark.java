@@ -48,7 +48,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *     --sun-misc-unsafe-memory-access=allow -jar cache-bench/target/benchmarks.jar IndexLookupBenchmark \
  *     -f 1 -wi 3 -w 1s -i 5 -r 1s
  * </pre>
- * <b>Results</b> (2026-11-21, Temurin 25.0.3, AMD EPYC VM, 2 cores, shared; noisy; {@code -f 1 -wi 3 -w 1s -i 5
+ * <b>{@code getAndReadEntry}</b> adds the read of the found entry's value length, which every cache lookup makes
+ * next: since commit 5c2c548 the index's table ({@code KeyTable}) holds entries in its slots, so {@code get} itself
+ * reads the entry, while the map's {@code get} stops at its node.
+ * <p>
+ * <b>Results</b> before {@code KeyTable} (2026-11-21, Temurin 25.0.3, AMD EPYC VM, 2 cores, shared; noisy; {@code -f 1 -wi 3 -w 1s -i 5
  * -r 1s}, three runs): 10 k entries 13.6–18.6 ns/op {@code entryIndex}, 13.9–19.9 ns/op {@code concurrentHashMap};
  * 1 M entries 103–153 ns/op and 88–134 ns/op (±30–75 within a run). The index costs what the map costs: the
  * difference is inside the error in every run. At 1 M the op is cache misses in the map; an earlier version of this
@@ -100,7 +104,7 @@ public class IndexLookupBenchmark
             case "entryIndex" -> index = MicroSupport.index(all);
             case "concurrentHashMap" ->
             {
-                // The same initial capacity as EntryIndex(int) gives its map.
+                // The initial capacity EntryIndex(int) gave its map while it was a ConcurrentHashMap.
                 map = new ConcurrentHashMap<>(Math.max(16, entries + entries / 3));
                 for (final Entry entry : all)
                 {
@@ -137,6 +141,20 @@ public class IndexLookupBenchmark
             throw new IllegalStateException("unexpected miss for " + key);
         }
         return found;
+    }
+
+    /**
+     * One lookup of the next drawn key, then the read of the entry's value length that every cache lookup makes
+     * next: a map that keeps the entry behind a node of its own pays that entry's cache miss here, a table whose
+     * slot holds the entry has already paid it.
+     *
+     * @param cursor the thread's place in the draws.
+     * @return the value length of the entry found.
+     */
+    @Benchmark
+    public long getAndReadEntry(final Cursor cursor)
+    {
+        return ((Entry)get(cursor)).valueLength();
     }
 
     private Object find(final String key)

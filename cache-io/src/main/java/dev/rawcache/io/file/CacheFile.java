@@ -453,8 +453,10 @@ public final class CacheFile implements AutoCloseable
         final boolean canAsk = dev.rawcache.io.mmap.PageResidency.isAvailable();
         try
         {
+            // A page is fresh only if it starts past the written region (with blocks under a page, a page can
+            // start below it and hold written blocks).
             return forEachPiece(extents, streamOffset, length, (fileOffset, n) ->
-                fileOffset >= fresh ||
+                (fileOffset & -4096L) >= fresh ||
                 canAsk && dev.rawcache.io.mmap.PageResidency.resident(mapping.segment(), fileOffset, n) ? n : 0) ==
                 length;
         }

@@ -1,11 +1,9 @@
 package dev.rawcache.io.mmap;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 
@@ -20,20 +18,24 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * that is not in the page cache is then <em>read from disk</em> before being overwritten, while a {@code pwrite} of
  * the whole page skips the read. So a store fills a whole page through the mapping only when the page is resident.
  * <p>
- * Linux only, 4 KiB pages or larger; elsewhere, or when {@code mincore} cannot be linked, {@link #resident} answers
+ * Linux only, with 4 KiB pages; elsewhere, or when {@code mincore} cannot be linked, {@link #resident} answers
  * false, which sends the caller down the path that is right without the answer. The answer is a snapshot: the page
  * may leave memory right after, which costs the read it tried to spare, never correctness.
  * <p>
- * Thread-safe: each thread has its own result vector.
+ * The call gets the mapping's address, not the segment: a segment passed to a downcall locks its arena for the call,
+ * and a cache closing at that moment would fail to unmap. If the range is unmapped meanwhile, {@code mincore} fails
+ * ({@code ENOMEM}) and the answer is false. The result vector is a small heap array per call, passed as a critical
+ * (heap-accessing) call since {@code mincore} returns at once.
+ * <p>
+ * Stateless and thread-safe.
  */
 public final class PageResidency
 {
     /** The most pages one question may cover. */
     public static final int MAX_PAGES = 16;
     private static final long PAGE_SIZE = 4096;
+    private static final int SC_PAGESIZE = 30;
     private static final MethodHandle MINCORE;
-    private static final ThreadLocal<MemorySegment> VECTORS =
-        ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(MAX_PAGES));
 
     static
     {
@@ -42,7 +44,7 @@ public final class PageResidency
         {
             try
             {
-                mincore = downcall();
+                mincore = pageSize() == PAGE_SIZE ? downcall() : null;
             }
             catch (final Throwable t)
             {
@@ -62,7 +64,17 @@ public final class PageResidency
         final Linker linker = Linker.nativeLinker();
         final SymbolLookup libc = linker.defaultLookup();
         return linker.downcallHandle(libc.find("mincore").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS), Linker.Option.critical(true));
+    }
+
+    /** The page size from {@code sysconf(_SC_PAGESIZE)}; the residency question is asked only with 4 KiB pages. */
+    @SuppressWarnings("restricted") // a downcall to libc's sysconf
+    private static long pageSize() throws Throwable
+    {
+        final Linker linker = Linker.nativeLinker();
+        final MethodHandle sysconf = linker.downcallHandle(linker.defaultLookup().find("sysconf").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+        return (long)sysconf.invokeExact(SC_PAGESIZE);
     }
 
     /**
@@ -83,7 +95,6 @@ public final class PageResidency
      * @param length  how many bytes, within the mapping; at most {@link #MAX_PAGES} pages once aligned.
      * @return true when every page is resident; false when one is not, when the range is empty or too long, or when
      *         the question cannot be asked here.
-     * @throws IllegalStateException when the mapping has been unmapped.
      */
     public static boolean resident(final MemorySegment mapping, final long offset, final long length)
     {
@@ -98,25 +109,22 @@ public final class PageResidency
         {
             return false;
         }
-        final MemorySegment vector = VECTORS.get();
+        final byte[] vector = new byte[pages];
         try
         {
-            if ((int)MINCORE.invokeExact(mapping.asSlice(start, end - start), end - start, vector) != 0)
+            if ((int)MINCORE.invokeExact(MemorySegment.ofAddress(mapping.address() + start), end - start,
+                MemorySegment.ofArray(vector)) != 0)
             {
                 return false;
             }
-        }
-        catch (final IllegalStateException e)
-        {
-            throw e;
         }
         catch (final Throwable t)
         {
             return false;
         }
-        for (int i = 0; i < pages; i++)
+        for (final byte page : vector)
         {
-            if ((vector.get(ValueLayout.JAVA_BYTE, i) & 1) == 0)
+            if ((page & 1) == 0)
             {
                 return false;
             }
