@@ -409,8 +409,7 @@ public final class CacheConfig
         }
 
         /**
-         * Whether to map the file for zero-copy reads (and small stores, copied into the mapping); when off, every read
-         * and write is positional.
+         * Whether to map the file for zero-copy reads; when off, every read is positional.
          *
          * @param zeroCopy true (the default) to map.
          * @return this builder.

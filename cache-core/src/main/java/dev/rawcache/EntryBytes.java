@@ -16,8 +16,7 @@ import java.util.zip.CRC32C;
 
 /**
  * Reads, writes and checks the bytes of entries in the cache file: header and value by positional I/O through a
- * per-thread scratch buffer (or, for entries of at most a page, by a copy into the mapping), copies and checksums
- * through the mapping, and the header and CRC32C checks that keep
+ * per-thread scratch buffer, copies and checksums through the mapping, and the header and CRC32C checks that keep
  * foreign, stale or damaged bytes from ever being served. It knows nothing of the index or of eviction: it works on
  * entries the caller has pinned.
  * <p>
@@ -27,16 +26,6 @@ final class EntryBytes
 {
     /** Entries up to this size (header and value) are written and read through one scratch buffer. */
     static final int SCRATCH_LIMIT = 256 * 1024;
-    /**
-     * Entries of at most this many bytes, header included, are stored by a copy into the mapping rather than a
-     * {@code pwrite}: one page. Measured on the development VM (512 MiB of 4 KiB blocks, one thread): over pages
-     * already cached 2.2-5.1 M copies/s against 0.8-1.0 M {@code pwrite}s; into fresh preallocated pages 0.35-1.4 M
-     * against 0.33-0.38 M. From 8 KiB, writing fresh pages through the mapping was slower than {@code pwrite}
-     * (8 KiB: 0.1 M against 0.27 M; 64 KiB: 10-22 K against 97 K), so larger entries keep {@code pwrite}. An entry
-     * of exactly a page goes through the mapping only when its page is fresh or in memory (see
-     * {@code writeEntry}).
-     */
-    static final int MAPPED_WRITE_LIMIT = 4096;
     private static final int VERIFY_CHUNK = 1 << 20;
     /** From this value size {@code lookupInto} reads the value straight into the caller's buffer. */
     private static final int DIRECT_READ_FROM = 32 * 1024;
@@ -104,16 +93,6 @@ final class EntryBytes
         throws IOException
     {
         final long total = (long)header.remaining() + value.remaining();
-        // Small entries are copied into the mapping: no system call, no queue on the file's write lock. One that
-        // fills a whole page only when the page is fresh or in memory: filling a page that is neither would read it
-        // from disk first, which a pwrite of the whole page does not (an entry under a page makes both read it).
-        if (total <= MAPPED_WRITE_LIMIT && mapping != null &&
-            (total < MAPPED_WRITE_LIMIT || file.fillableWithoutRead(extents, 0, total)) &&
-            file.writeMapped(extents, 0, header))
-        {
-            file.writeMapped(extents, header.remaining(), value);
-            return;
-        }
         if (total <= SCRATCH_LIMIT)
         {
             final ByteBuffer buffer = scratch((int)total);

@@ -70,8 +70,7 @@ import org.agrona.concurrent.status.AtomicCounter;
  * <b>Writes.</b> A store checks its arguments, takes blocks from the {@link BlockAllocator} (under the index lock it
  * plans the evictions that free enough blocks, expired entries first, then least recently used, the key's own old
  * entry last, and evicts them only if they suffice; a store that cannot fit evicts nothing), writes header and value
- * outside any lock (a copy into the mapping for entries of at most a page, positional writes for larger ones), and
- * then publishes the entry, replacing the key's old entry.
+ * with positional writes outside any lock, and then publishes the entry, replacing the key's old entry.
  * <p>
  * <b>Pinning.</b> Every read pins its entry; blocks of a replaced, removed or evicted entry return to the allocator
  * only when the last reader lets go, so no reader ever sees another entry's bytes.

@@ -11,7 +11,6 @@ import dev.rawcache.io.mmap.MappedView;
 import dev.rawcache.io.transfer.TransferChannel;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -19,13 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
 import java.security.SecureRandom;
 
 /**
  * The preallocated cache file: a superblock in block 0, then fixed-size blocks that the cache hands out as extents.
- * It owns the file's {@link FileChannel}, its {@link CacheFileLock} and its {@link MappedRegion} (writable by the
- * owner, read-only in every view).
+ * It owns the file's {@link FileChannel}, its {@link CacheFileLock} and its read-only {@link MappedRegion}.
  * <p>
  * Entry bytes are addressed as a logical stream laid over an {@link ExtentList}; this class turns stream offsets
  * into file offsets and does the positional reads, writes, transfers and mapped views. It knows nothing of keys.
@@ -59,19 +56,11 @@ public final class CacheFile implements AutoCloseable
     private final Superblock superblock;
     private final MappedRegion mapping;
     private final boolean created;
-    /**
-     * The end of the file region written since its blocks were preallocated by {@code posix_fallocate} in this
-     * process: blocks from here on are still unwritten extents, which read as zeros without I/O. The file's length
-     * when this process did not preallocate them (or wrote zeros to do it): nothing is known to be fresh.
-     */
-    private final AtomicLong writtenEnd;
     private volatile boolean closed;
 
     private CacheFile(final Path path, final FileChannel channel, final CacheFileLock lock, final Superblock superblock,
-                      final MappedRegion mapping, final boolean created, final long freshFrom)
+                      final MappedRegion mapping, final boolean created)
     {
-        this.writtenEnd = new AtomicLong(Math.min(superblock.fileLength(),
-            Math.max(freshFrom, superblock.dataStartBlock() * superblock.blockSize())));
         this.path = path;
         this.channel = channel;
         this.lock = lock;
@@ -177,10 +166,7 @@ public final class CacheFile implements AutoCloseable
                 superblock = format(file, channel, options, length);
                 formatted = true;
             }
-            // A reformat preallocates only what the file did not have: the old length on holds unwritten extents.
-            final long freshFrom = formatted && Preallocator.isNativeAvailable() ? length : superblock.fileLength();
-            return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), formatted,
-                freshFrom);
+            return new CacheFile(file, channel, lock, superblock, map(channel, superblock, options), formatted);
         }
         catch (final IOException e)
         {
@@ -236,7 +222,7 @@ public final class CacheFile implements AutoCloseable
                 StandardOpenOption.WRITE);
             final Superblock superblock = format(file, channel, options, 0);
             final CacheFile cacheFile = new CacheFile(file, channel, lock, superblock,
-                map(channel, superblock, options), true, Preallocator.isNativeAvailable() ? 0 : superblock.fileLength());
+                map(channel, superblock, options), true);
             done = true;
             return cacheFile;
         }
@@ -367,8 +353,7 @@ public final class CacheFile implements AutoCloseable
     }
 
     /**
-     * The mapping of the whole file, writable through {@link MappedRegion#segment()} for the cache itself (its views
-     * are read-only), or null when mapping was not asked for or not possible.
+     * The read-only mapping of the whole file, or null when mapping was not asked for or not possible.
      *
      * @return the mapping or null.
      */
@@ -419,7 +404,6 @@ public final class CacheFile implements AutoCloseable
             forEachPiece(extents, streamOffset, src.remaining(), (fileOffset, n) ->
             {
                 src.limit(src.position() + (int)n);
-                written(fileOffset, n);
                 PositionalIo.writeFully(holder, src, fileOffset);
                 return n;
             });
@@ -428,101 +412,6 @@ public final class CacheFile implements AutoCloseable
         {
             src.limit(savedLimit);
         }
-    }
-
-    /**
-     * Whether a copy through the mapping can fill {@code [streamOffset, streamOffset + length)} of the stream laid
-     * over {@code extents} without the kernel reading those pages from disk first: each page is either still an
-     * unwritten extent of this process's preallocation (past everything written since, it reads as zeros without
-     * I/O) or in memory now ({@code mincore}, see {@link dev.rawcache.io.mmap.PageResidency}). A copy that fills a
-     * page that is neither would first read it from disk, which a {@code pwrite} of the whole page does not.
-     *
-     * @param extents      the extents holding the stream.
-     * @param streamOffset the stream offset of the first byte.
-     * @param length       how many bytes.
-     * @return true when every page is fresh or resident; false when one is neither, when the range is empty, or when
-     *         the file is not mapped.
-     */
-    public boolean fillableWithoutRead(final ExtentList extents, final long streamOffset, final long length)
-    {
-        if (mapping == null || length <= 0)
-        {
-            return false;
-        }
-        final long fresh = writtenEnd.get();
-        final boolean canAsk = dev.rawcache.io.mmap.PageResidency.isAvailable();
-        try
-        {
-            // A page is fresh only if it starts past the written region (with blocks under a page, a page can
-            // start below it and hold written blocks).
-            return forEachPiece(extents, streamOffset, length, (fileOffset, n) ->
-                (fileOffset & -4096L) >= fresh ||
-                canAsk && dev.rawcache.io.mmap.PageResidency.resident(mapping.segment(), fileOffset, n) ? n : 0) ==
-                length;
-        }
-        catch (final IOException | IllegalStateException e)
-        {
-            return false;
-        }
-    }
-
-    /** Moves the end of the written region past {@code [fileOffset, fileOffset + n)}. */
-    private void written(final long fileOffset, final long n)
-    {
-        final long end = fileOffset + n;
-        long current = writtenEnd.get();
-        while (end > current && !writtenEnd.compareAndSet(current, end))
-        {
-            current = writtenEnd.get();
-        }
-    }
-
-    /**
-     * Writes {@code src} (position to limit; the position does not move) into the stream laid over {@code extents},
-     * from {@code streamOffset}, by copying it into the mapping: no system call, and none of the file's write lock
-     * that concurrent {@code pwrite}s queue on. Over a page already in the page cache this is a plain memory copy
-     * (about 5x a 4 KiB {@code pwrite} here); a page written for the first time costs a page fault instead. The
-     * bytes reach the disk as written ones do: write-back, and {@link #force()} ({@code fdatasync} writes back the
-     * pages dirtied through the mapping too).
-     *
-     * @param extents      the extents holding the stream.
-     * @param streamOffset the stream offset of the first byte.
-     * @param src          the bytes to write, heap or direct.
-     * @return false when the file has no writable mapping (nothing was written: use {@link #write}), true when
-     *         written.
-     * @throws IOException when the extents are too short, the mapping is closed, or the memory access faults (an
-     *                     I/O error, or a file truncated under the cache).
-     */
-    public boolean writeMapped(final ExtentList extents, final long streamOffset, final ByteBuffer src)
-        throws IOException
-    {
-        if (mapping == null || mapping.segment().isReadOnly())
-        {
-            return false;
-        }
-        final MemorySegment source = MemorySegment.ofBuffer(src);
-        final MemorySegment target = mapping.segment();
-        try
-        {
-            final long[] at = {0};
-            forEachPiece(extents, streamOffset, source.byteSize(), (fileOffset, n) ->
-            {
-                written(fileOffset, n);
-                MemorySegment.copy(source, at[0], target, fileOffset, n);
-                at[0] += n;
-                return n;
-            });
-        }
-        catch (final InternalError e)
-        {
-            throw new IOException("writing " + path + " through its mapping faulted (an I/O error, or the file was " +
-                "truncated under the cache): " + e.getMessage(), e);
-        }
-        catch (final IllegalStateException e)
-        {
-            throw new IOException("the mapping of " + path + " is closed: the cache is closing", e);
-        }
-        return true;
     }
 
     /**
@@ -594,7 +483,6 @@ public final class CacheFile implements AutoCloseable
      */
     public void writeAt(final long fileOffset, final ByteBuffer src) throws IOException
     {
-        written(fileOffset, src.remaining());
         PositionalIo.writeFully(holder, src, fileOffset);
     }
 

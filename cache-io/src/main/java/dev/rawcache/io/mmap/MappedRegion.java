@@ -12,9 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A mapping of a whole file that hands out read-only, zero-copy {@link MappedView}s which cannot outlive their
- * bytes. The owner may write through {@link #segment()} (the mapping is shared and writable when the channel is);
- * views never can.
+ * A read-only mapping of a whole file that hands out zero-copy {@link MappedView}s which cannot outlive their
+ * bytes.
  * <p>
  * <b>The problem.</b> A view handed to a caller must stop working when the caller closes it: the blocks behind it
  * are then reused for other entries, and a stale {@code ByteBuffer} would show them. The JDK can invalidate memory
@@ -62,8 +61,7 @@ public final class MappedRegion implements AutoCloseable
     }
 
     /**
-     * Maps {@code [0, length)} of {@code channel}: shared and writable when the channel is open for writing,
-     * read-only otherwise.
+     * Maps {@code [0, length)} of {@code channel} read-only.
      *
      * @param channel the file to map; it may be closed afterwards, the mapping stays.
      * @param length  how many bytes to map.
@@ -76,18 +74,7 @@ public final class MappedRegion implements AutoCloseable
         final Arena arena = Arena.ofShared();
         try
         {
-            // Writable (shared) when the channel is open for writing, so the owner can store small values with a
-            // memory copy; a read-only channel gets a read-only mapping.
-            MemorySegment mapped;
-            try
-            {
-                mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length, arena);
-            }
-            catch (final java.nio.channels.NonWritableChannelException e)
-            {
-                mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, length, arena);
-            }
-            return new MappedRegion(arena, mapped);
+            return new MappedRegion(arena, channel.map(FileChannel.MapMode.READ_ONLY, 0, length, arena));
         }
         catch (final IOException | RuntimeException e)
         {
@@ -97,8 +84,7 @@ public final class MappedRegion implements AutoCloseable
     }
 
     /**
-     * The whole mapping, for short reads and small writes by the owner (writable when the channel was); never hand
-     * it out: views are the read-only way to share it. Valid until the owner closes the region; an access racing
+     * The whole mapping, for short reads by the owner. Valid until the owner closes the region; an access racing
      * with that fails with {@link IllegalStateException}.
      *
      * @return the mapped segment.

@@ -35,7 +35,7 @@ public final class MappedView implements AutoCloseable
         final MemorySegment whole = region.segment();
         for (int i = 0; i < offsets.length; i++)
         {
-            // Read-only: the region's mapping is writable for its owner, a view never is.
+            // Read-only whatever the region's mapping is: a view must never write the cache file.
             segments[i] = whole.asSlice(offsets[i], lengths[i]).reinterpret(epoch.arena, null).asReadOnly();
             total += lengths[i];
         }

@@ -266,71 +266,10 @@ class CacheFileTest
     }
 
     @Test
-    void shouldWriteThroughTheMappingAcrossExtentsSoPositionalReadsSeeTheBytes() throws Exception
-    {
-        final Path path = dir.resolve("mapped-write.cache");
-        final ExtentList extents = ExtentList.ofPacked(new long[]{ExtentList.pack(7, 1), ExtentList.pack(2, 2)});
-        final byte[] bytes = new byte[3 * BLOCK - 100];
-        for (int i = 0; i < bytes.length; i++)
-        {
-            bytes[i] = (byte)(i * 31 + 7);
-        }
-        try (CacheFile file = CacheFile.open(path, options(16)))
-        {
-            final ByteBuffer source = ByteBuffer.wrap(bytes, 50, bytes.length - 50);
-            assertTrue(file.writeMapped(extents, 10, source));
-            assertEquals(50, source.position(), "the source's position does not move");
-            final ByteBuffer back = ByteBuffer.allocate(bytes.length - 50);
-            file.read(extents, 10, back);
-            assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 50, bytes.length), back.array());
-            // The first piece ends at block 7's end: the rest went to blocks 2 and 3, in that order.
-            final ByteBuffer blockTwo = ByteBuffer.allocate(BLOCK);
-            file.readAt(2L * BLOCK, blockTwo);
-            assertEquals(bytes[50 + BLOCK - 10], blockTwo.get(0));
-            assertThrows(IOException.class, () -> file.writeMapped(ExtentList.of(2, 1), 0,
-                ByteBuffer.allocate(BLOCK + 1)), "a stream longer than its extents is refused");
-            if (dev.rawcache.io.mmap.PageResidency.isAvailable())
-            {
-                assertTrue(file.fillableWithoutRead(extents, 0, 3L * BLOCK), "pages just written are in memory");
-                assertTrue(dev.rawcache.io.mmap.PageResidency.resident(file.mapping().segment(), 2L * BLOCK, BLOCK));
-            }
-            assertFalse(file.fillableWithoutRead(extents, 0, 0), "an empty range is not asked about");
-            if (dev.rawcache.io.file.Preallocator.isNativeAvailable())
-            {
-                assertTrue(file.fillableWithoutRead(ExtentList.of(12, 4), 0, 4L * BLOCK),
-                    "blocks past everything written are fresh from the preallocation");
-            }
-        }
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
-        {
-            final ByteBuffer onDisk = ByteBuffer.allocate(BLOCK - 10);
-            channel.read(onDisk, 7L * BLOCK + 10);
-            assertArrayEquals(java.util.Arrays.copyOfRange(bytes, 50, 50 + BLOCK - 10), onDisk.array(),
-                "written through the mapping, in the file after close");
-        }
-    }
-
-    @Test
-    void shouldSayAFileWithoutAMappingCannotBeWrittenThroughIt() throws Exception
-    {
-        try (CacheFile file = CacheFile.open(dir.resolve("unmapped.cache"), new CacheFile.Options(BLOCK, 16, 0, false,
-            false)))
-        {
-            assertNull(file.mapping());
-            final ByteBuffer source = ByteBuffer.allocate(100);
-            assertFalse(file.writeMapped(ExtentList.of(3, 1), 0, source));
-            final ByteBuffer back = ByteBuffer.allocate(BLOCK);
-            file.readAt(3L * BLOCK, back);
-            assertArrayEquals(new byte[BLOCK], back.array(), "nothing was written");
-        }
-    }
-
-    @Test
-    void shouldHandOutReadOnlyViewsOfItsWritableMapping() throws Exception
+    void shouldHandOutReadOnlyViews() throws Exception
     {
         try (CacheFile file = CacheFile.open(dir.resolve("views.cache"), options(16)))
         {
-            assertFalse(file.mapping().segment().isReadOnly(), "the owner writes through the mapping");
             try (dev.rawcache.io.mmap.MappedView view = file.openView(ExtentList.of(4, 2), 0, 2 * BLOCK, null))
             {
                 assertTrue(view.segments()[0].isReadOnly());
