@@ -16,7 +16,8 @@ import org.jctools.queues.atomic.MpscAtomicArrayQueue;
  * <p>
  * <b>The choice.</b> The map is a {@link KeyTable}, an open-addressing table of entries read without locks and
  * written under the index lock (no node per entry: 32 bytes and one cache miss fewer per hit than a
- * {@code ConcurrentHashMap}). The LRU list and an expiry order are guarded by the same lock that writers (store, remove, evict) hold only for in-memory work, never across I/O. A hit
+ * {@code ConcurrentHashMap}). The LRU list and an expiry order are guarded by the same lock that writers (store,
+ * remove, evict) hold only for in-memory work, never across I/O. A hit
  * takes the lock only if it is free ({@code tryLock}); otherwise it leaves the entry in a bounded MPSC buffer that
  * the next lock holder drains first, the way Caffeine's {@code BoundedLocalCache} records reads. So the order is
  * exact when there is no contention, and under contention a hit is applied a little later or, if the buffer is

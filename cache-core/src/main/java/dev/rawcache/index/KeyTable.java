@@ -115,7 +115,7 @@ final class KeyTable
             {
                 return null;
             }
-            if (e != TOMBSTONE && e.keyHash() == hash && (e.key() == key || e.key().equals(key)))
+            if (holds(e, key, hash))
             {
                 return e;
             }
@@ -154,16 +154,14 @@ final class KeyTable
             {
                 break;
             }
+            if (holds(e, key, hash))
+            {
+                return null;
+            }
+            // The finalizer is a bijection: equal spread hashes are equal String hash codes.
             if (e != TOMBSTONE && e.keyHash() == hash)
             {
-                if (e.key() == key || e.key().equals(key))
-                {
-                    return null;
-                }
-                if (e.key().hashCode() == key.hashCode())
-                {
-                    sameHash++;
-                }
+                sameHash++;
             }
         }
         if (sameHash >= MAX_SAME_HASH)
@@ -225,7 +223,7 @@ final class KeyTable
                     reusable = i;
                 }
             }
-            else if (e.keyHash() == hash && (e.key() == key || e.key().equals(key)))
+            else if (holds(e, key, hash))
             {
                 SLOTS.setRelease(table, i, entry);
                 return e;
@@ -270,26 +268,7 @@ final class KeyTable
     Entry[] values()
     {
         final Entry[] table = slots;
-        final Entry[] out = new Entry[Math.max(0, size())];
-        int n = 0;
-        for (int i = 0; i < table.length; i++)
-        {
-            final Entry e = (Entry)SLOTS.getAcquire(table, i);
-            if (e != null && e != TOMBSTONE)
-            {
-                if (n == out.length)
-                {
-                    return collectAll(table);
-                }
-                out[n++] = e;
-            }
-        }
-        return n == out.length ? out : Arrays.copyOf(out, n);
-    }
-
-    private static Entry[] collectAll(final Entry[] table)
-    {
-        Entry[] out = new Entry[16];
+        Entry[] out = new Entry[Math.max(16, size())];
         int n = 0;
         for (int i = 0; i < table.length; i++)
         {
@@ -316,6 +295,12 @@ final class KeyTable
         return slots.length;
     }
 
+    /** Whether slot content {@code e} (an entry, a tombstone or null) is the entry of {@code key}. */
+    private static boolean holds(final Entry e, final String key, final int hash)
+    {
+        return e != null && e != TOMBSTONE && e.keyHash() == hash && (e.key() == key || e.key().equals(key));
+    }
+
     private int slotOf(final String key, final int hash)
     {
         final Entry[] table = slots;
@@ -327,7 +312,7 @@ final class KeyTable
             {
                 return -1;
             }
-            if (e != TOMBSTONE && e.keyHash() == hash && (e.key() == key || e.key().equals(key)))
+            if (holds(e, key, hash))
             {
                 return i;
             }

@@ -52,12 +52,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * next: since commit 5c2c548 the index's table ({@code KeyTable}) holds entries in its slots, so {@code get} itself
  * reads the entry, while the map's {@code get} stops at its node.
  * <p>
- * <b>Results</b> before {@code KeyTable} (2026-11-21, Temurin 25.0.3, AMD EPYC VM, 2 cores, shared; noisy; {@code -f 1 -wi 3 -w 1s -i 5
- * -r 1s}, three runs): 10 k entries 13.6–18.6 ns/op {@code entryIndex}, 13.9–19.9 ns/op {@code concurrentHashMap};
- * 1 M entries 103–153 ns/op and 88–134 ns/op (±30–75 within a run). The index costs what the map costs: the
- * difference is inside the error in every run. At 1 M the op is cache misses in the map; an earlier version of this
- * benchmark whose probe keys lay scattered over the heap measured 167 ns/op at 1 M, so a key that is not in the CPU
- * cache adds about 70 ns.
+ * <b>Results</b> before {@code KeyTable} (2026-11-21, Temurin 25.0.3, AMD EPYC VM, 2 cores, shared; noisy; {@code -f 1
+ * -wi 3 -w 1s -i 5 -r 1s}, three runs): 10 k entries 13.6–18.6 ns/op {@code entryIndex}, 13.9–19.9 ns/op {@code
+ * concurrentHashMap}; 1 M entries 103–153 ns/op and 88–134 ns/op (±30–75 within a run). The index costs what the map
+ * costs: the difference is inside the error in every run. At 1 M the op is cache misses in the map; an earlier version
+ * of this benchmark whose probe keys lay scattered over the heap measured 167 ns/op at 1 M, so a key that is not in the
+ * CPU cache adds about 70 ns.
  * <p>
  * Thread-safe as JMH uses it: the map is shared and only read; each thread has its own {@link Cursor}.
  */
