@@ -398,9 +398,12 @@ public final class RawDiskCache implements AutoCloseable
         final int metadataLength = metadata.remaining();
         final long minBlocks = blocksFor(EntryHeaderDescriptor.headerLength(keyBytes.length, 1, metadataLength) +
             valueLength);
-        Checks.requireArgument(minBlocks <= dataBlocks,
-            "value of %d bytes for key %s needs %d blocks of %d bytes with its header; the cache holds %d data " +
-            "blocks (capacity %d bytes)", valueLength, key, minBlocks, blockSize, dataBlocks, config.capacityBytes());
+        if (minBlocks > dataBlocks)
+        {
+            throw new IllegalArgumentException(String.format("value of %d bytes for key %s needs %d blocks of %d " +
+                "bytes with its header; the cache holds %d data blocks (capacity %d bytes)", valueLength, key,
+                minBlocks, blockSize, dataBlocks, config.capacityBytes()));
+        }
 
         final long now = config.clock().millis();
         final long expiresAt = expiresAt(now, ttl);
@@ -428,16 +431,15 @@ public final class RawDiskCache implements AutoCloseable
             storeFailures.increment();
             throw e instanceof IOException io ? ioFailure("store of key " + key, io) : rethrow(e);
         }
-        publish(entry);
+        publish(entry, keyBytes);
     }
 
     /**
      * Makes a written entry visible, replacing the key's old one, and waits for durability if the mode says so.
      * On failure the entry's blocks are freed and nothing is visible.
      */
-    private void publish(final Entry entry)
+    private void publish(final Entry entry, final byte[] keyBytes)
     {
-        final ExtentList extents = entry.extents();
         final long valueLength = entry.valueLength();
         final Entry old;
         final long lsn;
@@ -452,7 +454,7 @@ public final class RawDiskCache implements AutoCloseable
                 throw new IllegalStateException("store of key " + entry.key() + " refused: " + refusal);
             }
             // Journal first: if appending fails, nothing has been published.
-            lsn = journal.appendStore(entry);
+            lsn = journal.appendStore(entry, keyBytes);
             old = index.putLocked(entry);
             if (old != null)
             {
@@ -1001,7 +1003,7 @@ public final class RawDiskCache implements AutoCloseable
             }
             try
             {
-                lsn = journal.appendStore(updated);
+                lsn = journal.appendStore(updated, keyBytes);
             }
             catch (final RuntimeException e)
             {
@@ -1735,7 +1737,7 @@ public final class RawDiskCache implements AutoCloseable
             {
                 freeExtents(spare);
             }
-            publish(entry);
+            publish(entry, keyBytes);
         }
 
         /** A commit that failed before publishing: the writer is aborted and its blocks go when nothing holds them. */
@@ -2326,8 +2328,11 @@ public final class RawDiskCache implements AutoCloseable
 
     private ExtentList allocateEvicting(final String key, final long blocks, final long now, final int maxExtents)
     {
-        Checks.requireArgument(blocks <= dataBlocks, "value for key %s needs %d blocks; the cache holds %d", key,
-            blocks, dataBlocks);
+        if (blocks > dataBlocks)
+        {
+            throw new IllegalArgumentException(String.format("value for key %s needs %d blocks; the cache holds %d",
+                key, blocks, dataBlocks));
+        }
         index.lock();
         try
         {
@@ -2435,9 +2440,11 @@ public final class RawDiskCache implements AutoCloseable
     private static void checkMetadata(final String key, final ByteBuffer metadata)
     {
         Checks.requireArgument(metadata != null, "metadata for key %s must not be null (pass an empty buffer)", key);
-        Checks.requireArgument(metadata.remaining() <= MAX_METADATA_BYTES,
-            "metadata of %d bytes for key %s is too large: the limit is %d bytes", metadata.remaining(), key,
-            MAX_METADATA_BYTES);
+        if (metadata.remaining() > MAX_METADATA_BYTES)
+        {
+            throw new IllegalArgumentException(String.format("metadata of %d bytes for key %s is too large: the " +
+                "limit is %d bytes", metadata.remaining(), key, MAX_METADATA_BYTES));
+        }
     }
 
     /** The freshness of an entry whose metadata is updated now: renewed from {@code options}, else the old one. */
@@ -2497,8 +2504,13 @@ public final class RawDiskCache implements AutoCloseable
         Checks.requireArgument(key != null, "key must not be null");
         Checks.requireArgument(!key.isEmpty(), "key must not be empty");
         final byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-        Checks.requireArgument(bytes.length <= MAX_KEY_BYTES, "key of %d bytes in UTF-8 is too long: the limit is %d " +
-            "bytes (key starts \"%s\")", bytes.length, MAX_KEY_BYTES, key.substring(0, Math.min(40, key.length())));
+        if (bytes.length > MAX_KEY_BYTES)
+        {
+            // Tested before formatting: the message's arguments would otherwise be built on every store and lookup.
+            throw new IllegalArgumentException(String.format("key of %d bytes in UTF-8 is too long: the limit is " +
+                "%d bytes (key starts \"%s\")", bytes.length, MAX_KEY_BYTES,
+                key.substring(0, Math.min(40, key.length()))));
+        }
         return bytes;
     }
 

@@ -303,6 +303,35 @@ public final class Entry
     }
 
     /**
+     * How many extents {@link #extents()} has, without building the list.
+     *
+     * @return the extent count: 1 for an entry in one run of blocks.
+     */
+    public int extentCount()
+    {
+        return extents != null ? extents.size() : 1;
+    }
+
+    /**
+     * The packed extent at {@code index} of {@link #extents()}, without building the list.
+     *
+     * @param index from 0 to {@code extentCount() - 1}.
+     * @return the packed extent, as {@link ExtentList#pack(long, long)} makes it.
+     */
+    public long extent(final int index)
+    {
+        if (extents != null)
+        {
+            return extents.extent(index);
+        }
+        if (index != 0)
+        {
+            throw new IndexOutOfBoundsException("extent " + index + " of an entry with one extent");
+        }
+        return firstExtent;
+    }
+
+    /**
      * The first of {@link #extents()}, packed as {@link ExtentList#pack(long, long)} does, held in the entry itself:
      * the hot read path of a small entry needs nothing else to find its bytes.
      *

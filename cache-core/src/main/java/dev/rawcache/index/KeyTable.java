@@ -10,8 +10,8 @@ import java.util.Arrays;
  * <p>
  * <b>Why not {@code ConcurrentHashMap}.</b> Its node per mapping costs 32 bytes and one more cache miss on every
  * lookup (table slot, node, then the entry); here the slot holds the entry, which carries its key and the key's
- * spread hash, so a hit reads the slot and the entry. At the load this table keeps (at most half full) a slot costs
- * 8 to 16 bytes per entry with compressed references.
+ * spread hash, so a hit reads the slot and the entry. At the load this table keeps (at most half full) a slot and
+ * its tag cost 10 to 20 bytes per entry with compressed references.
  * <p>
  * <b>Concurrency.</b> Writers are serialized by the caller. A slot changes by a release store (a new entry, a
  * replacement, or {@link #TOMBSTONE} for a removal) and readers load slots with acquire, so a reader that finds an
@@ -59,7 +59,7 @@ final class KeyTable
         }
     }
 
-    private volatile Entry[] slots;
+    private volatile Table table;
     private int size;
     private int tombstones;
 
@@ -70,7 +70,34 @@ final class KeyTable
      */
     KeyTable(final int expectedEntries)
     {
-        slots = new Entry[capacityFor(expectedEntries)];
+        table = new Table(capacityFor(expectedEntries));
+    }
+
+    /**
+     * One generation of the table: the entry references and, beside them, a one-byte tag per slot (the top byte of
+     * its entry's spread hash), so a probe passes a slot holding another key by comparing a byte in a dense array,
+     * not by loading that entry (a cache miss each in a large index): 255 of 256 such slots are passed so, for one
+     * byte per slot of memory. A slot's tag is written before the slot is published (release) and does not change
+     * while the slot holds that entry; readers load the slot with acquire first, then its tag.
+     */
+    private static final class Table
+    {
+        final Entry[] slots;
+        final byte[] tags;
+        final int mask;
+
+        Table(final int capacity)
+        {
+            slots = new Entry[capacity];
+            tags = new byte[capacity];
+            mask = capacity - 1;
+        }
+    }
+
+    /** The slot tag of a spread hash: its top byte (its low bits choose the slot). */
+    private static byte tag(final int hash)
+    {
+        return (byte)(hash >>> 24);
     }
 
     /**
@@ -105,17 +132,17 @@ final class KeyTable
      */
     Entry get(final String key)
     {
-        final Entry[] table = slots;
-        final int mask = table.length - 1;
+        final Table t = table;
         final int hash = hash(key);
-        for (int i = hash & mask; ; i = (i + 1) & mask)
+        final byte tag = tag(hash);
+        for (int i = hash & t.mask; ; i = (i + 1) & t.mask)
         {
-            final Entry e = (Entry)SLOTS.getAcquire(table, i);
+            final Entry e = (Entry)SLOTS.getAcquire(t.slots, i);
             if (e == null)
             {
                 return null;
             }
-            if (holds(e, key, hash))
+            if (t.tags[i] == tag && holds(e, key, hash))
             {
                 return e;
             }
@@ -142,26 +169,29 @@ final class KeyTable
      */
     String refusal(final Entry entry)
     {
-        final Entry[] table = slots;
-        final int mask = table.length - 1;
+        final Table t = table;
         final String key = entry.key();
         final int hash = entry.keyHash();
+        final byte tag = tag(hash);
         int sameHash = 0;
-        for (int i = hash & mask; ; i = (i + 1) & mask)
+        for (int i = hash & t.mask; ; i = (i + 1) & t.mask)
         {
-            final Entry e = table[i];
+            final Entry e = t.slots[i];
             if (e == null)
             {
                 break;
             }
-            if (holds(e, key, hash))
+            if (t.tags[i] == tag && e != TOMBSTONE)
             {
-                return null;
-            }
-            // The finalizer is a bijection: equal spread hashes are equal String hash codes.
-            if (e != TOMBSTONE && e.keyHash() == hash)
-            {
-                sameHash++;
+                if (holds(e, key, hash))
+                {
+                    return null;
+                }
+                // The finalizer is a bijection: equal spread hashes are equal String hash codes.
+                if (e.keyHash() == hash)
+                {
+                    sameHash++;
+                }
             }
         }
         if (sameHash >= MAX_SAME_HASH)
@@ -186,33 +216,37 @@ final class KeyTable
      */
     Entry put(final Entry entry)
     {
-        if ((size + 1) * 2L > slots.length)
+        final int length = table.slots.length;
+        if ((size + 1) * 2L > length)
         {
             rebuild(capacityFor(size + 1));
         }
-        else if ((size + tombstones + 1) * 2L > slots.length)
+        else if ((size + tombstones + 1) * 2L > length)
         {
-            rebuild(slots.length);
+            rebuild(length);
         }
-        final Entry[] table = slots;
-        final int mask = table.length - 1;
+        final Table t = table;
         final String key = entry.key();
         final int hash = entry.keyHash();
+        final byte tag = tag(hash);
         int reusable = -1;
-        for (int i = hash & mask; ; i = (i + 1) & mask)
+        for (int i = hash & t.mask; ; i = (i + 1) & t.mask)
         {
-            final Entry e = table[i];
+            final Entry e = t.slots[i];
             if (e == null)
             {
+                final int at;
                 if (reusable >= 0)
                 {
                     tombstones--;
-                    SLOTS.setRelease(table, reusable, entry);
+                    at = reusable;
                 }
                 else
                 {
-                    SLOTS.setRelease(table, i, entry);
+                    at = i;
                 }
+                t.tags[at] = tag(hash);
+                SLOTS.setRelease(t.slots, at, entry);
                 SIZE.setOpaque(this, size + 1);
                 return null;
             }
@@ -223,9 +257,9 @@ final class KeyTable
                     reusable = i;
                 }
             }
-            else if (holds(e, key, hash))
+            else if (t.tags[i] == tag && holds(e, key, hash))
             {
-                SLOTS.setRelease(table, i, entry);
+                SLOTS.setRelease(t.slots, i, entry);
                 return e;
             }
         }
@@ -252,7 +286,7 @@ final class KeyTable
     boolean remove(final Entry entry)
     {
         final int i = slotOf(entry.key(), entry.keyHash());
-        if (i < 0 || slots[i] != entry)
+        if (i < 0 || table.slots[i] != entry)
         {
             return false;
         }
@@ -267,12 +301,12 @@ final class KeyTable
      */
     Entry[] values()
     {
-        final Entry[] table = slots;
+        final Entry[] slots = table.slots;
         Entry[] out = new Entry[Math.max(16, size())];
         int n = 0;
-        for (int i = 0; i < table.length; i++)
+        for (int i = 0; i < slots.length; i++)
         {
-            final Entry e = (Entry)SLOTS.getAcquire(table, i);
+            final Entry e = (Entry)SLOTS.getAcquire(slots, i);
             if (e != null && e != TOMBSTONE)
             {
                 if (n == out.length)
@@ -292,7 +326,7 @@ final class KeyTable
      */
     int capacity()
     {
-        return slots.length;
+        return table.slots.length;
     }
 
     /** Whether slot content {@code e} (an entry, a tombstone or null) is the entry of {@code key}. */
@@ -303,16 +337,16 @@ final class KeyTable
 
     private int slotOf(final String key, final int hash)
     {
-        final Entry[] table = slots;
-        final int mask = table.length - 1;
-        for (int i = hash & mask; ; i = (i + 1) & mask)
+        final Table t = table;
+        final byte tag = tag(hash);
+        for (int i = hash & t.mask; ; i = (i + 1) & t.mask)
         {
-            final Entry e = table[i];
+            final Entry e = t.slots[i];
             if (e == null)
             {
                 return -1;
             }
-            if (holds(e, key, hash))
+            if (t.tags[i] == tag && holds(e, key, hash))
             {
                 return i;
             }
@@ -321,16 +355,16 @@ final class KeyTable
 
     private Entry removeAt(final int i)
     {
-        final Entry[] table = slots;
-        final Entry e = table[i];
-        SLOTS.setRelease(table, i, TOMBSTONE);
+        final Entry[] slots = table.slots;
+        final Entry e = slots[i];
+        SLOTS.setRelease(slots, i, TOMBSTONE);
         tombstones++;
         SIZE.setOpaque(this, size - 1);
-        if (tombstones > table.length / 4)
+        if (tombstones > slots.length / 4)
         {
             // Tombstones lengthen every probe: rebuild without them (at the same capacity: the table does not
             // shrink, as a ConcurrentHashMap does not).
-            rebuild(table.length);
+            rebuild(slots.length);
         }
         return e;
     }
@@ -341,22 +375,23 @@ final class KeyTable
      */
     private void rebuild(final int capacity)
     {
-        final Entry[] old = slots;
-        final Entry[] table = new Entry[capacity];
-        final int mask = table.length - 1;
-        for (final Entry e : old)
+        final Table old = table;
+        final Table fresh = new Table(capacity);
+        for (int j = 0; j < old.slots.length; j++)
         {
+            final Entry e = old.slots[j];
             if (e != null && e != TOMBSTONE)
             {
-                int i = e.keyHash() & mask;
-                while (table[i] != null)
+                int i = e.keyHash() & fresh.mask;
+                while (fresh.slots[i] != null)
                 {
-                    i = (i + 1) & mask;
+                    i = (i + 1) & fresh.mask;
                 }
-                table[i] = e;
+                fresh.tags[i] = old.tags[j];
+                fresh.slots[i] = e;
             }
         }
         tombstones = 0;
-        slots = table;
+        table = fresh;
     }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 
 import static dev.rawcache.journal.JournalDescriptor.*;
 
@@ -50,6 +51,9 @@ public final class Journal implements AutoCloseable
     private final long syncNanos;
 
     private final ReentrantLock lock = new ReentrantLock();
+    /** The appenders' checksum, reused under {@link #lock}. */
+    private final CRC32C recordCrc = new CRC32C();
+    private final byte[] crcSeed;
     private final Condition changed = lock.newCondition();
     private final ReentrantLock flushLock = new ReentrantLock();
     private ByteBuffer pending = ByteBuffer.allocate(INITIAL_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
@@ -93,6 +97,7 @@ public final class Journal implements AutoCloseable
         this.ringOffset = ringOffset;
         this.ringBytes = ringBytes;
         this.creationId = creationId;
+        this.crcSeed = seed(creationId);
         this.durability = durability;
         this.checkpointRequest = checkpointRequest;
         this.onFailure = onFailure;
@@ -112,17 +117,18 @@ public final class Journal implements AutoCloseable
     /**
      * Appends a store record.
      *
-     * @param entry the stored entry.
+     * @param entry    the stored entry.
+     * @param keyBytes the entry's key in UTF-8 ({@link Entry#keyBytes()}), which the caller has already.
      * @return the LSN just after the record.
      */
-    public long appendStore(final Entry entry)
+    public long appendStore(final Entry entry, final byte[] keyBytes)
     {
         final int length = HEADER_LENGTH + EntryRecord.length(entry);
         lock.lock();
         try
         {
             final ByteBuffer b = reserve(length, TYPE_STORE);
-            EntryRecord.encode(entry, b);
+            EntryRecord.encode(entry, keyBytes, b);
             return seal(b, length);
         }
         finally
@@ -387,7 +393,7 @@ public final class Journal implements AutoCloseable
         {
             record.put((byte)0);
         }
-        record.putInt(CRC_OFFSET, crc(record, length, creationId));
+        record.putInt(CRC_OFFSET, crc(recordCrc, crcSeed, record.array(), record.arrayOffset(), length));
         pending.position(pending.position() + length);
         final long end = pendingStartLsn + pending.position();
         appendLsn = end;

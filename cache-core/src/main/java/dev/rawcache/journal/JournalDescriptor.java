@@ -93,12 +93,43 @@ public final class JournalDescriptor
     public static CRC32C seeded(final long creationId)
     {
         final CRC32C crc = new CRC32C();
+        crc.update(seed(creationId));
+        return crc;
+    }
+
+    /**
+     * The bytes every checksum of the metadata region starts with: the creation id, little-endian.
+     *
+     * @param creationId the cache file's creation id.
+     * @return a new array of 8 bytes.
+     */
+    public static byte[] seed(final long creationId)
+    {
         final byte[] seed = new byte[Long.BYTES];
         for (int i = 0; i < Long.BYTES; i++)
         {
             seed[i] = (byte)(creationId >>> (8 * i));
         }
+        return seed;
+    }
+
+    /**
+     * The same checksum as {@link #crc(ByteBuffer, int, long)}, of a record in a heap array, with a checksum object
+     * the caller reuses: the journal's append path allocates nothing for it.
+     *
+     * @param crc    a checksum object, reset here; not shared between threads.
+     * @param seed   {@link #seed(long)} of the file's creation id.
+     * @param array  the array holding the record.
+     * @param offset where the record starts in it.
+     * @param length the record's length.
+     * @return the checksum.
+     */
+    public static int crc(final CRC32C crc, final byte[] seed, final byte[] array, final int offset, final int length)
+    {
+        crc.reset();
         crc.update(seed);
-        return crc;
+        crc.update(array, offset, CRC_OFFSET);
+        crc.update(array, offset + HEADER_LENGTH, length - HEADER_LENGTH);
+        return (int)crc.getValue();
     }
 }
