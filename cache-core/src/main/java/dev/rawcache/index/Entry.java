@@ -36,33 +36,41 @@ public final class Entry
         }
     }
 
+    /** Bits of {@link #lengths} holding the header length (at most about 70 KiB: key, metadata, extents). */
+    private static final int HEADER_LENGTH_BITS = 20;
+    private static final int HEADER_LENGTH_MASK = (1 << HEADER_LENGTH_BITS) - 1;
+
+    // Index memory: every field here is paid once per cached entry (millions of them), so what most entries do not
+    // need lives in objects allocated only by the entries that do (windows, sharing, a list of several extents).
     private final String key;
     /** The key's spread hash ({@link KeyTable#hash}): the index's table compares it before the key. */
     private final int keyHash;
-    /** The key's length in UTF-8; the bytes themselves are encoded again when needed, not kept (index memory). */
-    private final int keyByteLength;
+    /**
+     * The header length in the low {@value #HEADER_LENGTH_BITS} bits and the key's length in UTF-8 above them (the
+     * key's bytes are encoded again when needed, not kept).
+     */
+    private final int lengths;
     private final long sequence;
     /** The extents of an entry of two or more; null for one extent, which {@link #firstExtent} holds (index memory). */
     private final ExtentList extents;
     /** The first extent, packed: a read of a one-extent entry needs nothing else to find its bytes. */
     private final long firstExtent;
-    private final int headerLength;
     private final long valueLength;
     private final int valueCrc;
     private final long createdAtMillis;
     private final long expiresAtMillis;
-    private final long freshUntilMillis;
-    private final long staleWhileRevalidateUntilMillis;
-    private final long staleIfErrorUntilMillis;
+    /**
+     * Fresh until, stale-while-revalidate until, stale-if-error until, for an entry with stale windows or a
+     * freshness end other than its expiry; null for the usual entry, fresh until it expires, with no windows.
+     */
+    private final long[] windows;
     /** The index's reference plus one per reader; 0 once the blocks are released. Through {@link #REFERENCES}. */
     private volatile int references = 1;
     private volatile boolean verified;
     private volatile long deathLsn = -1;
     private volatile long accessStamp;
-    /** The blocks this entry frees when it dies if a metadata update made it share its tail; null for all of them. */
-    private volatile ExtentList own;
-    /** Blocks shared with other entries after a metadata update, or null. */
-    private volatile SharedBlocks shared;
+    /** Set by a metadata update that made this entry share its tail with its successor; null before that. */
+    private volatile Sharing sharing;
 
     Entry previous;
     Entry next;
@@ -110,16 +118,20 @@ public final class Entry
                  final int headerLength, final long valueLength, final int valueCrc, final long createdAtMillis,
                  final long expiresAtMillis, final boolean verified, final long[] freshness)
     {
-        this.freshUntilMillis = freshness[0];
-        this.staleWhileRevalidateUntilMillis = freshness[1];
-        this.staleIfErrorUntilMillis = freshness[2];
+        if (headerLength < 0 || headerLength > HEADER_LENGTH_MASK || keyBytes.length >= 1 << (32 - HEADER_LENGTH_BITS))
+        {
+            throw new IllegalArgumentException("header of " + headerLength + " bytes or key of " + keyBytes.length +
+                " bytes is longer than an entry can describe (" + HEADER_LENGTH_MASK + ", " +
+                ((1 << (32 - HEADER_LENGTH_BITS)) - 1) + ")");
+        }
+        this.windows = freshness[0] == expiresAtMillis && freshness[1] == 0 && freshness[2] == 0 ? null :
+            new long[]{freshness[0], freshness[1], freshness[2]};
         this.key = key;
         this.keyHash = KeyTable.hash(key);
-        this.keyByteLength = keyBytes.length;
+        this.lengths = keyBytes.length << HEADER_LENGTH_BITS | headerLength;
         this.sequence = sequence;
         this.extents = extents.size() == 1 ? null : extents;
         this.firstExtent = extents.size() > 0 ? extents.extent(0) : 0;
-        this.headerLength = headerLength;
         this.valueLength = valueLength;
         this.valueCrc = valueCrc;
         this.createdAtMillis = createdAtMillis;
@@ -201,8 +213,8 @@ public final class Entry
      */
     public ExtentList ownExtents()
     {
-        final ExtentList ownNow = own;
-        return ownNow != null ? ownNow : extents();
+        final Sharing now = sharing;
+        return now != null ? now.own() : extents();
     }
 
     /**
@@ -212,7 +224,13 @@ public final class Entry
      */
     public SharedBlocks sharedBlocks()
     {
-        return shared;
+        final Sharing now = sharing;
+        return now != null ? now.shared() : null;
+    }
+
+    /** What a metadata update left this entry owning alone, and the blocks it co-owns. */
+    private record Sharing(ExtentList own, SharedBlocks shared)
+    {
     }
 
     /**
@@ -224,13 +242,13 @@ public final class Entry
      */
     public void share(final ExtentList ownExtents, final SharedBlocks blocks)
     {
-        if (shared == blocks)
+        final Sharing now = sharing;
+        if (now != null && now.shared() == blocks)
         {
             return;
         }
         blocks.owners.incrementAndGet();
-        own = ownExtents;
-        shared = blocks;
+        sharing = new Sharing(ownExtents, blocks);
     }
 
     /**
@@ -278,7 +296,7 @@ public final class Entry
      */
     public int keyByteLength()
     {
-        return keyByteLength;
+        return lengths >>> HEADER_LENGTH_BITS;
     }
 
     /**
@@ -349,7 +367,7 @@ public final class Entry
      */
     public int headerLength()
     {
-        return headerLength;
+        return lengths & HEADER_LENGTH_MASK;
     }
 
     /**
@@ -399,7 +417,8 @@ public final class Entry
      */
     public long freshUntilMillis()
     {
-        return freshUntilMillis;
+        final long[] w = windows;
+        return w != null ? w[0] : expiresAtMillis;
     }
 
     /**
@@ -409,7 +428,8 @@ public final class Entry
      */
     public long staleWhileRevalidateUntilMillis()
     {
-        return staleWhileRevalidateUntilMillis;
+        final long[] w = windows;
+        return w != null ? w[1] : 0;
     }
 
     /**
@@ -419,7 +439,8 @@ public final class Entry
      */
     public long staleIfErrorUntilMillis()
     {
-        return staleIfErrorUntilMillis;
+        final long[] w = windows;
+        return w != null ? w[2] : 0;
     }
 
     /**
@@ -429,7 +450,8 @@ public final class Entry
      */
     public long[] freshness()
     {
-        return new long[]{freshUntilMillis, staleWhileRevalidateUntilMillis, staleIfErrorUntilMillis};
+        final long[] w = windows;
+        return w != null ? w.clone() : new long[]{expiresAtMillis, 0, 0};
     }
 
     /**

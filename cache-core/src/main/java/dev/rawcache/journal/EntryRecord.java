@@ -1,5 +1,6 @@
 package dev.rawcache.journal;
 
+import dev.rawcache.format.EntryHeaderDescriptor;
 import dev.rawcache.index.Entry;
 import dev.rawcache.io.block.ExtentList;
 
@@ -132,8 +133,8 @@ public final class EntryRecord
         final int headerLength = b.getInt(start + HEADER_LENGTH_OFFSET);
         final int extentCount = b.getInt(start + EXTENT_COUNT_OFFSET);
         final int keyLength = b.getInt(start + KEY_LENGTH_OFFSET);
-        if (extentCount < 1 || extentCount > 4096 || keyLength < 1 || keyLength > 65536 || valueLength < 0 ||
-            headerLength < 0)
+        if (extentCount < 1 || extentCount > 4096 || keyLength < 1 || keyLength > EntryHeaderDescriptor.MAX_KEY_BYTES ||
+            valueLength < 0 || headerLength < 0 || headerLength > EntryHeaderDescriptor.maxHeaderLength())
         {
             return null;
         }
