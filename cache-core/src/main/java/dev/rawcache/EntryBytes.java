@@ -177,6 +177,22 @@ final class EntryBytes
         try
         {
             final int headerLength = entry.headerLength();
+            if (headerLength == 0 && destination.isDirect())
+            {
+                // Stored without a header (a value of whole blocks, see RawDiskCache.store): there is nothing to
+                // read beside the value, so one pread goes straight into the caller's buffer, with no copy out of
+                // the scratch buffer (a 4 KiB lookup's second copy).
+                final int length = (int)entry.valueLength();
+                final ByteBuffer target = destination.slice(destination.position(), length);
+                file.read(entry.extents(), 0, target);
+                if (!trusted(entry) && crc(target.flip()) != entry.valueCrc())
+                {
+                    return false;
+                }
+                entry.markVerified();
+                destination.position(destination.position() + length);
+                return true;
+            }
             if (entry.valueLength() < DIRECT_READ_FROM && headerLength + entry.valueLength() <= SCRATCH_LIMIT)
             {
                 final ByteBuffer valueBytes = readSmallPositional(entry);

@@ -127,6 +127,20 @@ class HeaderlessEntryTest
         final ByteBuffer into = ByteBuffer.allocate(size);
         assertEquals(size, cache.lookupInto(key, into));
         Values.assertValue(key, version, size, into.array());
+        // A direct buffer takes the value straight from the file, at its position, leaving the bytes around alone.
+        final ByteBuffer direct = ByteBuffer.allocateDirect(size + 200);
+        for (int i = 0; i < direct.capacity(); i++)
+        {
+            direct.put(i, (byte)0x5A);
+        }
+        direct.position(100);
+        assertEquals(size, cache.lookupInto(key, direct));
+        assertEquals(100 + size, direct.position());
+        final byte[] read = new byte[size];
+        direct.get(100, read);
+        Values.assertValue(key, version, size, read);
+        assertEquals(0x5A, direct.get(99));
+        assertEquals(0x5A, direct.get(100 + size));
         try (CachedEntry entry = cache.lookupZeroCopy(key))
         {
             Values.assertValue(key, version, size, Values.concat(entry.buffers()));

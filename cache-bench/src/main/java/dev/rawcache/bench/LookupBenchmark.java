@@ -40,8 +40,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>
  * <b>Paths</b> ({@code path}); all but {@code zeroCopyNoRead} touch every byte of the value once:
  * <ul>
- *     <li>{@code copy}: {@link RawDiskCache#lookup(String)}, a heap copy. Below the mmap threshold this is one
- *     {@code pread} plus a CRC32C of the value on every read; at or above it, a copy out of the mapping.</li>
+ *     <li>{@code copy}: {@link RawDiskCache#lookup(String)}, a new heap buffer per hit. Below the mmap threshold
+ *     this is one {@code pread} into the library's scratch buffer and a copy into the new array; at or above it, a
+ *     copy out of the mapping. The value's CRC32C is checked on its first read since the file was opened.</li>
+ *     <li>{@code copyInto}: {@link RawDiskCache#lookupInto(String, ByteBuffer)} into the thread's reused direct
+ *     buffer, as a server reads into a pooled buffer: nothing allocated. Below the threshold a value stored without
+ *     a header (4 KiB values) is one {@code pread} straight into that buffer.</li>
  *     <li>{@code zeroCopy}: {@link RawDiskCache#lookupZeroCopy(String)}, then every byte of
  *     {@link CachedEntry#buffers()} is read (summed as native-order longs with {@code ByteBuffer.getLong}), then the
  *     entry is closed. Below the threshold the library hands out a positional-read copy, as documented.</li>
@@ -110,8 +114,8 @@ public class LookupBenchmark
     @Param({"4096", "65536", "1048576"})
     public int valueSize;
 
-    /** Read path: copy, zeroCopy, zeroCopyNoRead or transferTo. */
-    @Param({"copy", "zeroCopy", "zeroCopyNoRead", "transferTo"})
+    /** Read path: copy, copyInto, zeroCopy, zeroCopyNoRead or transferTo. */
+    @Param({"copy", "copyInto", "zeroCopy", "zeroCopyNoRead", "transferTo"})
     public String path;
 
     /** Value length at and above which lookups go through the mapping. */
@@ -145,6 +149,8 @@ public class LookupBenchmark
     {
         /** {@link RawDiskCache#lookup(String)}. */
         COPY,
+        /** {@link RawDiskCache#lookupInto(String, ByteBuffer)} into a reused direct buffer. */
+        COPY_INTO,
         /** {@link RawDiskCache#lookupZeroCopy(String)}, every byte read. */
         ZERO_COPY,
         /** {@link RawDiskCache#lookupZeroCopy(String)}, buffers made but not read. */
@@ -155,7 +161,7 @@ public class LookupBenchmark
         /**
          * The path a {@code path} parameter names.
          *
-         * @param name copy, zeroCopy, zeroCopyNoRead or transferTo.
+         * @param name copy, copyInto, zeroCopy, zeroCopyNoRead or transferTo.
          * @return the path.
          */
         public static ReadPath of(final String name)
@@ -163,11 +169,12 @@ public class LookupBenchmark
             return switch (name)
             {
                 case "copy" -> COPY;
+                case "copyInto" -> COPY_INTO;
                 case "zeroCopy" -> ZERO_COPY;
                 case "zeroCopyNoRead" -> ZERO_COPY_NO_READ;
                 case "transferTo" -> TRANSFER_TO;
                 default -> throw new IllegalArgumentException("unknown path " + name +
-                    "; expected copy, zeroCopy, zeroCopyNoRead or transferTo");
+                    "; expected copy, copyInto, zeroCopy, zeroCopyNoRead or transferTo");
             };
         }
     }
@@ -270,6 +277,17 @@ public class LookupBenchmark
                 traffic.bytes += value.remaining();
                 blackhole.consume(value);
             }
+            case COPY_INTO ->
+            {
+                final ByteBuffer into = reader.into.clear();
+                final long length = cache.lookupInto(key, into);
+                if (length != valueSize)
+                {
+                    throw miss(key);
+                }
+                traffic.bytes += length;
+                blackhole.consume(into);
+            }
             case ZERO_COPY ->
             {
                 try (CachedEntry entry = cache.lookupZeroCopy(key))
@@ -318,13 +336,14 @@ public class LookupBenchmark
     }
 
     /**
-     * One benchmark thread's position in the key draws and, for {@code transferTo}, its socket.
+     * One benchmark thread's position in the key draws, its buffer for {@code copyInto} and, for {@code transferTo}, its socket.
      */
     @State(Scope.Thread)
     public static class Reader
     {
         int cursor;
         LoopbackSink sink;
+        ByteBuffer into;
 
         /**
          * Creates the thread's state; JMH calls this.
@@ -343,6 +362,7 @@ public class LookupBenchmark
         {
             cursor = benchmark.threadCount.getAndIncrement() * (DRAWS / 8);
             sink = benchmark.readPath == ReadPath.TRANSFER_TO ? LoopbackSink.open() : null;
+            into = ByteBuffer.allocateDirect(benchmark.valueSize);
         }
 
         /**

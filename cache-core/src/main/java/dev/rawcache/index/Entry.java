@@ -480,7 +480,10 @@ public final class Entry
      */
     public void markVerified()
     {
-        verified = true;
+        if (!verified)
+        {
+            verified = true;
+        }
     }
 
     /**
