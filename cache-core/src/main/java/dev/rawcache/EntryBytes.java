@@ -92,6 +92,13 @@ final class EntryBytes
     void writeEntry(final ExtentList extents, final ByteBuffer header, final ByteBuffer value)
         throws IOException
     {
+        if (!header.hasRemaining() && value.isDirect())
+        {
+            // No header (a value of whole blocks, see RawDiskCache.store) from a direct buffer, as a proxy holds a
+            // body read from the network: one pwrite from the caller's buffer, with no copy into the scratch buffer.
+            file.write(extents, 0, value);
+            return;
+        }
         final long total = (long)header.remaining() + value.remaining();
         if (total <= SCRATCH_LIMIT)
         {

@@ -65,6 +65,31 @@ class HeaderlessEntryTest
 
     @ParameterizedTest
     @EnumSource(ReadPath.class)
+    void shouldStoreStraightFromADirectBufferFromItsPositionLeavingTheBufferAsItWas(final ReadPath path)
+        throws IOException
+    {
+        try (RawDiskCache cache = open(path))
+        {
+            final ByteBuffer body = ByteBuffer.allocateDirect(BLOCK + 300);
+            for (int version = 1; version <= 3; version++)
+            {
+                body.clear().position(100);
+                body.put(Values.of("direct", version, BLOCK)).flip().position(100);
+                cache.store("direct", body);
+                assertEquals(100, body.position(), "the caller's buffer is not moved");
+                assertEquals(100 + BLOCK, body.limit());
+                assertReadsEverywhere(cache, "direct", version, BLOCK);
+            }
+            assertEquals(0, cache.stats().checksumFailures());
+        }
+        try (RawDiskCache cache = open(path))
+        {
+            assertReadsEverywhere(cache, "direct", 3, BLOCK);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReadPath.class)
     void shouldComeBackAfterARestartAndBeCheckedByItsChecksumOnTheFirstRead(final ReadPath path) throws IOException
     {
         try (RawDiskCache cache = open(path))
