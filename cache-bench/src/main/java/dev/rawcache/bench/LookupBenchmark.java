@@ -129,6 +129,14 @@ public class LookupBenchmark
     @Param({"false"})
     public boolean adaptive;
 
+    /**
+     * Whether each lookup's key is a new {@code String} built for it, as a proxy builds the key from the request it
+     * just read, instead of the very instance the key was stored with (which lets an index that keeps the key's
+     * {@code String} compare references and skip reading the key's bytes).
+     */
+    @Param({"false"})
+    public boolean freshKeys;
+
     private ReadPath readPath;
     private Path directory;
     private RawDiskCache cache;
@@ -264,7 +272,8 @@ public class LookupBenchmark
     @Benchmark
     public void lookup(final Reader reader, final Traffic traffic, final Blackhole blackhole)
     {
-        final String key = keys[draws[reader.cursor++ & DRAW_MASK]];
+        final String stored = keys[draws[reader.cursor++ & DRAW_MASK]];
+        final String key = freshKeys ? reader.keyBuilder.delete(0, Integer.MAX_VALUE).append(stored).toString() : stored;
         switch (readPath)
         {
             case COPY ->
@@ -344,6 +353,7 @@ public class LookupBenchmark
         int cursor;
         LoopbackSink sink;
         ByteBuffer into;
+        final StringBuilder keyBuilder = new StringBuilder();
 
         /**
          * Creates the thread's state; JMH calls this.

@@ -97,6 +97,22 @@ final class DataSet
     }
 
     /**
+     * Key {@code i} as a new {@code String}, built in {@code builder}: what a proxy looks up with, a key it has just
+     * built from a request. Looking up with the stored instance would let an index that keeps the caller's
+     * {@code String} (rawcache's, a {@code ConcurrentHashMap}) compare references and never read the key's bytes,
+     * which the engines that serialize keys (Chronicle Map, RocksDB, MapDB, Ehcache) cannot.
+     *
+     * @param i       the key's index.
+     * @param builder the calling thread's builder, reused.
+     * @return an equal key, not the stored instance.
+     */
+    String freshKey(final int i, final StringBuilder builder)
+    {
+        builder.setLength(0);
+        return builder.append(keys[i]).toString();
+    }
+
+    /**
      * The longest key, for engines that size themselves by an average key.
      *
      * @return a key of the longest length.

@@ -268,11 +268,12 @@ final class Trial
         return runThreads(engine, threads, seconds, (session, thread, deadline, counters) ->
         {
             final SplittableRandom random = new SplittableRandom(settings.seed() * 31 + seed * 7 + thread);
+            final StringBuilder keys = new StringBuilder();
             long ops = 0;
             while (true)
             {
                 final int i = random.nextInt(present);
-                final String key = data.key(i);
+                final String key = data.freshKey(i, keys);
                 final long t0 = System.nanoTime();
                 final ByteBuffer value = session.lookup(key);
                 final long t1 = System.nanoTime();
@@ -299,12 +300,14 @@ final class Trial
             return runThreads(engine, 1, seconds, (session, thread, deadline, counters) ->
             {
                 final SplittableRandom random = new SplittableRandom(settings.seed() * 43 + thread);
+                final StringBuilder keys = new StringBuilder();
                 long ops = 0;
                 while (true)
                 {
                     final int i = random.nextInt(present);
+                    final String key = data.freshKey(i, keys);
                     final long t0 = System.nanoTime();
-                    final long sent = session.send(data.key(i), sink.channel());
+                    final long sent = session.send(key, sink.channel());
                     final long t1 = System.nanoTime();
                     counters.latencies.recordValue(t1 - t0);
                     ops++;
@@ -341,13 +344,14 @@ final class Trial
         {
             final int[] indices = draws[thread];
             final SplittableRandom random = new SplittableRandom(settings.seed() * 17 + thread);
+            final StringBuilder keys = new StringBuilder();
             long ops = 0;
             int next = 0;
             while (true)
             {
                 final int i = indices[next];
                 next = (next + 1) & (ZIPF_DRAWS - 1);
-                final String key = data.key(i);
+                final String key = data.freshKey(i, keys);
                 final long t1;
                 if (random.nextInt(100) < MIXED_STORE_PERCENT)
                 {
