@@ -981,8 +981,11 @@ public final class RawDiskCache implements AutoCloseable
             old.createdAtMillis(), hardExpiry, old.valueCrc(), creationId, metadata, reservedHeader, freshness);
         final ExtentList written = head != null ? head : extents;
         final int headerLength = header.remaining();
+        final Entry updated;
         try
         {
+            updated = new Entry(key, keyBytes, seq, extents, headerLength, old.valueLength(), old.valueCrc(),
+                old.createdAtMillis(), hardExpiry, old.isVerified(), freshness);
             bytes.writeEntry(extents, header, value);
         }
         catch (final IOException | RuntimeException | Error e)
@@ -990,8 +993,6 @@ public final class RawDiskCache implements AutoCloseable
             freeExtents(written);
             throw e instanceof IOException io ? ioFailure("metadata update of key " + key, io) : rethrow(e);
         }
-        final Entry updated = new Entry(key, keyBytes, seq, extents, headerLength, old.valueLength(),
-            old.valueCrc(), old.createdAtMillis(), hardExpiry, old.isVerified(), freshness);
         final long lsn;
         index.lock();
         try

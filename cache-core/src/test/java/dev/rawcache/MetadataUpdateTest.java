@@ -177,4 +177,42 @@ class MetadataUpdateTest
             assertNull(cache.openReader("page"), "past its renewed windows the entry is gone");
         }
     }
+
+    @Test
+    void shouldKeepAHeaderPaddedToAWholeLargeBlockAcrossACrashAndARestart() throws Exception
+    {
+        // 1 MiB blocks: a value of exactly one block without metadata is stored without a header, and an update
+        // puts a header padded to a whole block in front of it, longer than any header the format has otherwise.
+        final int block = 1 << 20;
+        final CacheConfig config = CacheConfig.builder(dir.resolve("big-blocks.cache")).capacityBytes(64L * block)
+            .blockSize(block).durability(Durability.onStore()).build();
+        final Path crashed = dir.resolve("big-blocks-crashed.cache");
+        try (RawDiskCache cache = RawDiskCache.open(config))
+        {
+            cache.store("whole", Values.of("whole", 1, block));
+            assertTrue(cache.updateMetadata("whole", headers("v2")));
+            try (EntryReader reader = cache.openReader("whole"))
+            {
+                assertArrayEquals(Values.bytes(headers("v2")), metadataOf(reader));
+            }
+            // Acknowledged (on-store durability) after the update's journal record: replay must get past it.
+            cache.store("after", Values.of("after", 2, 1000));
+            cache.reclaimClosedViews();
+            java.nio.file.Files.copy(config.path(), crashed);
+        }
+        for (final CacheConfig reopened : new CacheConfig[]{config,
+            CacheConfig.builder(crashed).capacityBytes(64L * block).blockSize(block).build()})
+        {
+            try (RawDiskCache cache = RawDiskCache.open(reopened))
+            {
+                Values.assertLookup("whole", 1, block, cache.lookup("whole"));
+                try (EntryReader reader = cache.openReader("whole"))
+                {
+                    assertArrayEquals(Values.bytes(headers("v2")), metadataOf(reader), reopened.path().toString());
+                }
+                Values.assertLookup("after", 2, 1000, cache.lookup("after"));
+                assertEquals(2, cache.stats().entries(), reopened.path().toString());
+            }
+        }
+    }
 }

@@ -43,7 +43,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * overwrites of hot keys, another question. Values are eight preallocated heap buffers of pseudo-random bytes; a
  * value of 256 KiB or less goes through the library's per-thread direct scratch buffer (one {@code pwrite} with its
  * header), a larger one is written from the heap buffer (the JDK copies it through its own temporary direct buffer).
- * A 4 KiB value takes two 4 KiB blocks: its header does not fit beside it in one. No zero-copy view is ever open
+ * A 4 KiB value has no metadata, so it is stored without a header in one 4 KiB block, from the scratch buffer; the
+ * key space is sized by {@link BenchSupport#blocksPerEntry}, which counts a header and so two blocks per 4 KiB
+ * value: at that size the key space is about what the cache holds rather than twice, which still makes every store
+ * in steady state evict (the journal and checkpoints take part of the file). No zero-copy view is ever open
  * here. Each store also appends a journal record (written out every 100 ms by the journal's flusher), and every
  * third of the journal a checkpoint is written in the background; {@code -p durability=none,periodic,onStore}
  * compares the durability modes ({@code onStore} waits for an {@code fdatasync} per store, shared by concurrent

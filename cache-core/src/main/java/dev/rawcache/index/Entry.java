@@ -36,9 +36,15 @@ public final class Entry
         }
     }
 
-    /** Bits of {@link #lengths} holding the header length (at most about 70 KiB: key, metadata, extents). */
-    private static final int HEADER_LENGTH_BITS = 20;
+    /**
+     * Bits of {@link #lengths} holding the header length: a header holds at most about 70 KiB (key, metadata,
+     * extents), and one a metadata update puts in front of a shared body is padded to whole blocks, up to one block
+     * (at most 1 MiB) more.
+     */
+    private static final int HEADER_LENGTH_BITS = 21;
     private static final int HEADER_LENGTH_MASK = (1 << HEADER_LENGTH_BITS) - 1;
+    /** The longest key the other 11 bits describe (they hold the length less one): 2,048 bytes. */
+    private static final int MAX_KEY_LENGTH = 1 << (32 - HEADER_LENGTH_BITS);
 
     // Index memory: every field here is paid once per cached entry (millions of them), so what most entries do not
     // need lives in objects allocated only by the entries that do (windows, sharing, a list of several extents).
@@ -46,8 +52,8 @@ public final class Entry
     /** The key's spread hash ({@link KeyTable#hash}): the index's table compares it before the key. */
     private final int keyHash;
     /**
-     * The header length in the low {@value #HEADER_LENGTH_BITS} bits and the key's length in UTF-8 above them (the
-     * key's bytes are encoded again when needed, not kept).
+     * The header length in the low {@value #HEADER_LENGTH_BITS} bits and the key's length in UTF-8, less one, above
+     * them (the key's bytes are encoded again when needed, not kept).
      */
     private final int lengths;
     private final long sequence;
@@ -118,17 +124,18 @@ public final class Entry
                  final int headerLength, final long valueLength, final int valueCrc, final long createdAtMillis,
                  final long expiresAtMillis, final boolean verified, final long[] freshness)
     {
-        if (headerLength < 0 || headerLength > HEADER_LENGTH_MASK || keyBytes.length >= 1 << (32 - HEADER_LENGTH_BITS))
+        if (headerLength < 0 || headerLength > HEADER_LENGTH_MASK || keyBytes.length < 1 ||
+            keyBytes.length > MAX_KEY_LENGTH)
         {
             throw new IllegalArgumentException("header of " + headerLength + " bytes or key of " + keyBytes.length +
-                " bytes is longer than an entry can describe (" + HEADER_LENGTH_MASK + ", " +
-                ((1 << (32 - HEADER_LENGTH_BITS)) - 1) + ")");
+                " bytes is outside what an entry describes (header 0 to " + HEADER_LENGTH_MASK + ", key 1 to " +
+                MAX_KEY_LENGTH + ")");
         }
         this.windows = freshness[0] == expiresAtMillis && freshness[1] == 0 && freshness[2] == 0 ? null :
             new long[]{freshness[0], freshness[1], freshness[2]};
         this.key = key;
         this.keyHash = KeyTable.hash(key);
-        this.lengths = keyBytes.length << HEADER_LENGTH_BITS | headerLength;
+        this.lengths = (keyBytes.length - 1) << HEADER_LENGTH_BITS | headerLength;
         this.sequence = sequence;
         this.extents = extents.size() == 1 ? null : extents;
         this.firstExtent = extents.size() > 0 ? extents.extent(0) : 0;
@@ -274,7 +281,9 @@ public final class Entry
     /** The index table's marker for a removed slot: no key, no blocks, never pinned. */
     static Entry tombstone()
     {
-        final Entry marker = new Entry("\u0000removed", new byte[0], -1, ExtentList.empty(), 0, 0, 0, 0, 0, false);
+        final String key = "\u0000removed";
+        final Entry marker = new Entry(key, key.getBytes(StandardCharsets.UTF_8), -1, ExtentList.empty(), 0, 0, 0, 0, 0,
+            false);
         marker.references = 0;
         return marker;
     }
@@ -296,7 +305,7 @@ public final class Entry
      */
     public int keyByteLength()
     {
-        return lengths >>> HEADER_LENGTH_BITS;
+        return (lengths >>> HEADER_LENGTH_BITS) + 1;
     }
 
     /**

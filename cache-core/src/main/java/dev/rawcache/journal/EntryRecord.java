@@ -3,6 +3,7 @@ package dev.rawcache.journal;
 import dev.rawcache.format.EntryHeaderDescriptor;
 import dev.rawcache.index.Entry;
 import dev.rawcache.io.block.ExtentList;
+import dev.rawcache.io.file.CacheFile;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -133,8 +134,11 @@ public final class EntryRecord
         final int headerLength = b.getInt(start + HEADER_LENGTH_OFFSET);
         final int extentCount = b.getInt(start + EXTENT_COUNT_OFFSET);
         final int keyLength = b.getInt(start + KEY_LENGTH_OFFSET);
+        // A header padded to whole blocks by a metadata update (RawDiskCache.updateMetadata) may exceed the longest
+        // header by up to a block.
         if (extentCount < 1 || extentCount > 4096 || keyLength < 1 || keyLength > EntryHeaderDescriptor.MAX_KEY_BYTES ||
-            valueLength < 0 || headerLength < 0 || headerLength > EntryHeaderDescriptor.maxHeaderLength())
+            valueLength < 0 || headerLength < 0 ||
+            headerLength > EntryHeaderDescriptor.maxHeaderLength() + CacheFile.MAX_BLOCK_SIZE)
         {
             return null;
         }

@@ -37,11 +37,26 @@ class EntryTest
     }
 
     @Test
+    void shouldKeepAHeaderPaddedToAWholeBlockOfTheLargestSize()
+    {
+        // A metadata update pads the header it puts in front of a shared body to whole blocks (up to 1 MiB each).
+        final int header = EntryHeaderDescriptor.maxHeaderLength() + (1 << 20);
+        final byte[] key = "k".repeat(EntryHeaderDescriptor.MAX_KEY_BYTES).getBytes(StandardCharsets.UTF_8);
+        final Entry entry = new Entry(new String(key, StandardCharsets.UTF_8), key, 1, ExtentList.of(0, 2), header,
+            1 << 20, 0, 0, 0, true);
+        assertEquals(header, entry.headerLength());
+        assertEquals(EntryHeaderDescriptor.MAX_KEY_BYTES, entry.keyByteLength());
+        assertEquals(1, new Entry("a", new byte[]{'a'}, 1, ExtentList.of(0, 1), 0, 1, 0, 0, 0, true).keyByteLength());
+    }
+
+    @Test
     void shouldRefuseAHeaderLongerThanItCanDescribeNamingTheLimit()
     {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-            new Entry("k", new byte[]{'k'}, 1, ExtentList.of(0, 1), 1 << 20, 1, 0, 0, 0, true));
-        assertTrue(e.getMessage().contains("1048576") && e.getMessage().contains("1048575"), e.getMessage());
+            new Entry("k", new byte[]{'k'}, 1, ExtentList.of(0, 1), 1 << 21, 1, 0, 0, 0, true));
+        assertTrue(e.getMessage().contains("2097152") && e.getMessage().contains("2097151"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () ->
+            new Entry("", new byte[0], 1, ExtentList.of(0, 1), 0, 1, 0, 0, 0, true), "an empty key");
     }
 
     @Test

@@ -105,7 +105,9 @@ final class Report
             .append("engine's own finish step (timed apart as *finish*), `sync`, one untimed lookup of every key ")
             .append("checked byte for byte (it also warms mappings and caches) and a short warm-up; lookups of ")
             .append("uniformly random keys by 1 and 2 threads; *mixed*: 2 threads, scrambled-Zipf keys ")
-            .append("(exponent 0.99), 80% lookups, 20% stores of the same key. Latencies are per lookup ")
+            .append("(exponent 0.99), 80% lookups, 20% stores of the same key; lookups, sends and mixed ")
+            .append("operations pass a new `String` equal to the key, as a proxy builds one per request. Latencies ")
+            .append("are per lookup ")
             .append("(HdrHistogram), 1 thread unless marked. *Cores used* is the CPU time the lookup threads got ")
             .append("divided by the phase's wall time: below 2 with 2 threads, they waited (locks, I/O, GC) or ")
             .append("the machine's other work held a core, and the 2-thread figure says less about scaling.\n\n");

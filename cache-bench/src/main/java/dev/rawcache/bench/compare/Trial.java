@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * <li><b>mixed</b>: two threads, keys from a scrambled Zipf distribution (exponent 0.99), 80% lookups and 20%
  * stores of the key's same value, for a fixed time.</li>
  * </ol>
+ * Lookups, sends and the mixed phase pass a new {@code String} equal to the key ({@link DataSet#freshKey}), as a
+ * proxy builds its key per request.
  * Every timed lookup checks the value's length and its first and last eight bytes; every 1,024th checks every byte.
  * A wrong value fails the engine's row. Each operation's latency goes into an HdrHistogram (3 significant digits).
  * <p>
