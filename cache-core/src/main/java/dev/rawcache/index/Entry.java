@@ -23,12 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Entry
 {
     private static final VarHandle REFERENCES;
+    private static final VarHandle ACCESS_STAMP;
 
     static
     {
         try
         {
             REFERENCES = MethodHandles.lookup().findVarHandle(Entry.class, "references", int.class);
+            ACCESS_STAMP = MethodHandles.lookup().findVarHandle(Entry.class, "accessStamp", long.class);
         }
         catch (final ReflectiveOperationException e)
         {
@@ -81,6 +83,13 @@ public final class Entry
     Entry previous;
     Entry next;
     boolean linked;
+    /**
+     * Hit since it last became most recent, in a large index ({@link EntryIndex}), unless its stamp was already among
+     * the most recent sixteenth: eviction gives it a second chance (moves it to the most recent end) instead of
+     * evicting it. Written by readers without the lock, read and cleared under it: a racy hint, as a hit recorded a
+     * moment late or lost costs at most a slightly different victim.
+     */
+    boolean referenced;
 
     /**
      * A new entry, holding the index's reference.
@@ -496,8 +505,8 @@ public final class Entry
     }
 
     /**
-     * When the entry was last made most recent, on the index's recency clock: ordering entries by it gives the LRU
-     * order without walking the list under the lock.
+     * When the entry was last made most recent or, in a large index, last hit, on the index's recency clock:
+     * ordering entries by it gives the recency order without walking the list under the lock.
      *
      * @return the stamp; higher is more recent.
      */
@@ -509,6 +518,18 @@ public final class Entry
     void accessStamp(final long stamp)
     {
         accessStamp = stamp;
+    }
+
+    /**
+     * Records a hit in a large index without the lock: the recency stamp of now by an opaque store and the
+     * second-chance mark by a plain one (no fence: a lookup pays writes to a cache line it has just read).
+     *
+     * @param stamp the index's recency clock now.
+     */
+    void markReferenced(final long stamp)
+    {
+        ACCESS_STAMP.setOpaque(this, stamp);
+        referenced = true;
     }
 
     /**

@@ -23,11 +23,21 @@ import org.jctools.queues.atomic.MpscAtomicArrayQueue;
  * exact when there is no contention, and under contention a hit is applied a little later or, if the buffer is
  * full, dropped: recency is a hint, and losing a few hints under a storm of reads costs little.
  * <p>
- * <b>Hot entries stay put.</b> In an index of at least {@value #YOUNG_WINDOW_MIN_ENTRIES} entries, a hit on an entry
- * that is already among the most recent sixteenth of the order does not move it again, as memcached bumps an item
- * at most once a minute: moving it would change which entry is evicted next by nothing, yet costs the lock and
- * writes to three entries' links. Under a skewed (Zipf) load most hits are on such entries, so most hits touch no
- * shared state. A smaller index keeps the exact order.
+ * <b>Large indexes defer the move.</b> In an index of at least {@value #YOUNG_WINDOW_MIN_ENTRIES} entries, a hit takes
+ * no lock and moves nothing: it marks the entry (an opaque store of the recency clock into its stamp and a plain
+ * store of a second-chance flag, into the entry the lookup has just read), and eviction, which walks from the least
+ * recent end under the lock anyway, moves a marked entry to the most recent end instead of evicting it (the second
+ * chance of CLOCK, with the list kept in order), up to a budget per walk (four per block wanted, plus
+ * {@value #SECOND_CHANCES_MIN}), past which marked entries are evicted like the others. The order eviction follows is
+ * then: entries not hit since they last became most recent, least recent first, then the ones hit since, in the
+ * order they had last become most recent; {@link #keysInEvictionOrderLocked()} gives that order. Unlike exact LRU, an
+ * entry hit since it last moved goes to the most recent end only when a walk reaches it, so it ranks after entries
+ * stored after its hit, and entries hit since rank among themselves by when they last moved, not by when they were
+ * hit. In exchange lookups are spared the lock and the writes to three entries' links that each move cost, which
+ * with two threads hitting uniformly random keys bounced the list's head and the lock between the cores. A hit on an
+ * entry whose stamp is already among the most recent sixteenth writes nothing at all, as memcached bumps an item at
+ * most once a minute. A smaller index keeps the exact order: there a hit moves the entry at once, or through the
+ * read buffer.
  * <p>
  * <b>Eviction order.</b> Expired entries go first, soonest-expired first; then the least recently used, skipping
  * entries that readers pin (their blocks could not be reused yet anyway) and the entry the current store replaces.
@@ -39,6 +49,8 @@ public final class EntryIndex
     private static final int READ_BUFFER_CAPACITY = 1024;
     /** From this many linked entries, hits on the most recent sixteenth are not moved. */
     static final int YOUNG_WINDOW_MIN_ENTRIES = 4096;
+    /** Second chances an eviction walk gives at least, beyond four per block it must free. */
+    private static final long SECOND_CHANCES_MIN = 1024;
     /** Attempts {@link #lock()} makes before it parks. */
     private static final int LOCK_SPINS = 128;
     private static final VarHandle RECENCY;
@@ -112,16 +124,21 @@ public final class EntryIndex
     }
 
     /**
-     * Records a hit: makes the entry most recent now if the lock is free, or soon otherwise.
+     * Records a hit. In a large index, marks the entry for a second chance at eviction (no lock, nothing moves); in a
+     * small one, makes the entry most recent now if the lock is free, or soon otherwise.
      *
      * @param entry the entry that was read.
      */
     public void recordAccess(final Entry entry)
     {
         final int linkedNow = (int)LINKED.getOpaque(this);
-        if (linkedNow >= YOUNG_WINDOW_MIN_ENTRIES &&
-            (long)RECENCY.getOpaque(this) - entry.accessStamp() < (linkedNow >>> 4))
+        if (linkedNow >= YOUNG_WINDOW_MIN_ENTRIES)
         {
+            final long now = (long)RECENCY.getOpaque(this);
+            if (now - entry.accessStamp() >= (linkedNow >>> 4))
+            {
+                entry.markReferenced(now);
+            }
             return;
         }
         if (lock.tryLock())
@@ -267,8 +284,20 @@ public final class EntryIndex
             }
         }
         Entry own = null;
-        for (Entry e = tail; e != null; e = e.previous)
+        // Second chances are bounded per walk, so that one store never moves millions of entries under the lock
+        // (every entry of a large index can have been hit since it last moved): past the budget, hit entries are
+        // evicted like the others.
+        long secondChances = linked >= YOUNG_WINDOW_MIN_ENTRIES ? 4 * blocksWanted + SECOND_CHANCES_MIN : 0;
+        for (Entry e = tail, previous; e != null; e = previous)
         {
+            previous = e.previous;
+            if (secondChances > 0 && e.referenced && e != head)
+            {
+                // Hit since it last moved: it becomes most recent now, and the walk reaches it again last.
+                secondChances--;
+                moveToHead(e);
+                continue;
+            }
             if (e.isExpired(nowMillis) || e.isPinnedByReaders())
             {
                 continue;
@@ -297,7 +326,9 @@ public final class EntryIndex
      * Every entry, least recently used first, without holding the lock: the map is iterated (weakly consistent: it
      * sees every entry present throughout, and may or may not see ones added or removed meanwhile) and sorted by
      * recency stamp, so stores never wait for a walk of a large index. With no concurrent change the order is exactly
-     * the LRU order.
+     * the LRU order in a small index; in a large one it is the order of each entry's last hit or move (a hit writes
+     * the stamp without moving the entry), which ranks an entry hit since it last moved by its hit, where the
+     * eviction walk ranks it by when it reaches it.
      *
      * @return the entries in eviction order.
      */
@@ -358,11 +389,26 @@ public final class EntryIndex
      */
     public Entry[] entriesInEvictionOrderLocked()
     {
-        final Entry[] entries = new Entry[map.size()];
+        final Entry[] entries = new Entry[linked];
+        final boolean secondChances = linked >= YOUNG_WINDOW_MIN_ENTRIES;
         int i = 0;
         for (Entry e = tail; e != null && i < entries.length; e = e.previous)
         {
-            entries[i++] = e;
+            if (!secondChances || !e.referenced || e == head)
+            {
+                entries[i++] = e;
+            }
+        }
+        if (secondChances)
+        {
+            // Eviction moves the entries hit since they last moved to the most recent end, in list order.
+            for (Entry e = tail; e != null && i < entries.length; e = e.previous)
+            {
+                if (e.referenced && e != head)
+                {
+                    entries[i++] = e;
+                }
+            }
         }
         return i == entries.length ? entries : java.util.Arrays.copyOf(entries, i);
     }
@@ -374,8 +420,9 @@ public final class EntryIndex
      */
     public java.util.List<String> keysInEvictionOrderLocked()
     {
-        final java.util.List<String> keys = new java.util.ArrayList<>(map.size());
-        for (Entry e = tail; e != null; e = e.previous)
+        final Entry[] entries = entriesInEvictionOrderLocked();
+        final java.util.List<String> keys = new java.util.ArrayList<>(entries.length);
+        for (final Entry e : entries)
         {
             keys.add(e.key());
         }
@@ -440,6 +487,7 @@ public final class EntryIndex
         final long stamp = recency + 1;
         RECENCY.setOpaque(this, stamp);
         entry.accessStamp(stamp);
+        entry.referenced = false;
         entry.previous = null;
         entry.next = head;
         if (head != null)

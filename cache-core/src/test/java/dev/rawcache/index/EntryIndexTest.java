@@ -234,10 +234,64 @@ class EntryIndexTest
         index.recordAccess(old);
         final List<String> order = order();
         assertEquals(n - window + 1 - 2, order.indexOf("k" + (n - window + 1)),
-            "a hit inside the young window leaves the entry in place (two older entries moved past it since)");
+            "a hit inside the young window leaves the entry where it was (two older entries now rank after it)");
         assertEquals(List.of("k0", "k" + (n - window - 1)), order.subList(n - 2, n),
-            "hits outside the window move entries to the most recent end, in hit order");
+            "hits outside the window rank their entries last, in the order they had last moved");
         assertEquals("k1", order.get(0));
+    }
+
+    @Test
+    void shouldGiveEntriesHitInALargeIndexASecondChanceInsteadOfMovingThemOnTheHit()
+    {
+        final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES * 2;
+        final Entry[] entries = new Entry[n];
+        for (int i = 0; i < n; i++)
+        {
+            entries[i] = put("k" + i, 0);
+        }
+        index.recordAccess(entries[5]);
+        index.recordAccess(entries[2]);
+        final List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++)
+        {
+            if (i != 2 && i != 5)
+            {
+                expected.add("k" + i);
+            }
+        }
+        expected.add("k2");
+        expected.add("k5");
+        assertEquals(expected, order(), "entries not hit first, then the hit ones in the order they had moved last");
+
+        final List<Entry> victims = plan(null, 3);
+        assertEquals(List.of("k0", "k1", "k3"), victims.stream().map(Entry::key).toList(),
+            "the hit entries are passed over, not evicted");
+        assertEquals(expected, order(), "the walk moved k2 to the most recent end, as the order said it would");
+    }
+
+    @Test
+    void shouldBoundTheSecondChancesOfOneEvictionWalk()
+    {
+        final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES * 2;
+        final Entry[] entries = new Entry[n];
+        for (int i = 0; i < n; i++)
+        {
+            entries[i] = put("k" + i, 0);
+        }
+        // Every entry outside the young window hit: one walk may move at most 4 per block wanted + 1,024 of them.
+        final int window = n / 16;
+        for (int i = 0; i < n - window; i++)
+        {
+            index.recordAccess(entries[i]);
+        }
+        final List<Entry> victims = plan(null, 1);
+        assertEquals(1, victims.size());
+        assertEquals("k" + (4 + 1024), victims.get(0).key(),
+            "after 1,028 second chances the walk evicts the next hit entry");
+        final List<String> order = order();
+        assertEquals("k" + (n - window), order.get(0), "the young entries, never marked, rank first now");
+        assertEquals("k0", order.get(window), "then the entries the walk moved, their marks cleared");
+        assertEquals("k1028", order.get(window + 1028), "then the ones still marked, the planned victim first");
     }
 
     @Test

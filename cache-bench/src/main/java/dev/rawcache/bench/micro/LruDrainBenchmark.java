@@ -35,6 +35,13 @@ import org.openjdk.jmh.infra.ThreadParams;
  * when the lock is busy, and drained from the buffer into the LRU list later; and what do two threads recording hits
  * at once cost each other?
  * <p>
+ * <b>Small and large indexes.</b> What follows is the path of an index of fewer than 4,096 entries
+ * ({@code entries=2048}). A larger index ({@code entries=10000, 1000000}) records a hit by marking the entry (an
+ * opaque store of the recency clock and a plain store of its second-chance flag, no lock; the eviction walk moves
+ * marked entries later): there {@code recordHit} and {@code recordHitTwoThreads} measure the mark, and
+ * {@code bufferHit} and {@code drainBuffer} a path that buffers nothing. The setup check still holds there because
+ * the index reports marked entries last, in list order.
+ * <p>
  * <b>What the index exposes.</b> A hit is recorded by {@link EntryIndex#recordAccess(Entry)}: if {@code tryLock}
  * wins, it drains the read buffer and moves the entry to the head of the LRU list under the lock; if the lock is
  * busy, it offers the entry to a bounded MPSC read buffer (1,024 slots; a full buffer drops the hit). The buffer is
@@ -102,7 +109,7 @@ public class LruDrainBenchmark
     public static final int BATCH = 1024;
 
     /** Entries in the index. */
-    @Param({"10000", "1000000"})
+    @Param({"2048", "10000", "1000000"})
     public int entries;
 
     private EntryIndex index;
