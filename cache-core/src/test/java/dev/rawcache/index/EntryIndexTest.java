@@ -221,11 +221,7 @@ class EntryIndexTest
     void shouldLeaveHitsOnTheMostRecentSixteenthOfALargeIndexWhereTheyAre()
     {
         final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES * 2;
-        final Entry[] entries = new Entry[n];
-        for (int i = 0; i < n; i++)
-        {
-            entries[i] = put("k" + i, 0);
-        }
+        final Entry[] entries = putAll(n);
         final int window = n / 16;
         final Entry young = entries[n - window + 1];
         final Entry old = entries[n - window - 1];
@@ -244,11 +240,7 @@ class EntryIndexTest
     void shouldGiveEntriesHitInALargeIndexASecondChanceInsteadOfMovingThemOnTheHit()
     {
         final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES * 2;
-        final Entry[] entries = new Entry[n];
-        for (int i = 0; i < n; i++)
-        {
-            entries[i] = put("k" + i, 0);
-        }
+        final Entry[] entries = putAll(n);
         index.recordAccess(entries[5]);
         index.recordAccess(entries[2]);
         final List<String> expected = new java.util.ArrayList<>();
@@ -273,11 +265,7 @@ class EntryIndexTest
     void shouldBoundTheSecondChancesOfOneEvictionWalk()
     {
         final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES * 2;
-        final Entry[] entries = new Entry[n];
-        for (int i = 0; i < n; i++)
-        {
-            entries[i] = put("k" + i, 0);
-        }
+        final Entry[] entries = putAll(n);
         // Every entry outside the young window hit: one walk may move at most 4 per block wanted + 1,024 of them.
         final int window = n / 16;
         for (int i = 0; i < n - window; i++)
@@ -298,14 +286,21 @@ class EntryIndexTest
     void shouldKeepTheExactOrderInASmallIndex()
     {
         final int n = EntryIndex.YOUNG_WINDOW_MIN_ENTRIES - 1;
+        final Entry[] entries = putAll(n);
+        index.recordAccess(entries[n - 2]);
+        final List<String> order = order();
+        assertEquals(List.of("k" + (n - 1), "k" + (n - 2)), order.subList(n - 2, n));
+    }
+
+    /** Puts {@code n} entries without expiry, keys {@code k0} to {@code k<n-1>}, oldest first. */
+    private Entry[] putAll(final int n)
+    {
         final Entry[] entries = new Entry[n];
         for (int i = 0; i < n; i++)
         {
             entries[i] = put("k" + i, 0);
         }
-        index.recordAccess(entries[n - 2]);
-        final List<String> order = order();
-        assertEquals(List.of("k" + (n - 1), "k" + (n - 2)), order.subList(n - 2, n));
+        return entries;
     }
 
     private Entry put(final String key, final long expiresAt)
