@@ -30,12 +30,14 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.concurrent.status.AtomicCounter;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 
 /**
  * A cache of byte values on local disk, in one preallocated file of fixed-size blocks, for proxies that cache HTTP
@@ -94,6 +96,10 @@ public final class RawDiskCache implements AutoCloseable
     /** Entries the index is sized for at open, at most: a table of 2^21 references, 8 MiB. */
     private static final long INDEX_PRESIZE_LIMIT = 1L << 20;
     private static final ByteBuffer EMPTY_METADATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
+    /** Dead entries whose blocks a store frees, at most, before it allocates (see freeJournaled). */
+    private static final int STORE_FREE_BATCH = 8;
+    /** Dead entries whose blocks the journal's flusher frees per hold of the index lock. */
+    private static final int FLUSHER_FREE_BATCH = 256;
     /** How long a store short of room waits for readers to release pinned blocks before it fails with NO_SPACE. */
     private static final long PIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long PIN_WAIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -114,8 +120,18 @@ public final class RawDiskCache implements AutoCloseable
     private final long dataBlocks;
     private final long evictionBatch;
     private final EntryBytes bytes;
-    /** Dead entries whose blocks wait for the journal record that ended them to be written. */
-    private final java.util.ArrayList<DeadBlocks> quarantine = new java.util.ArrayList<>();
+    /**
+     * Dead entries' blocks as releases hand them over, without a lock: a store that replaced a key, or the last
+     * reader of a dead entry, offers and goes on. Polled only under the allocator's monitor.
+     */
+    private final MpscUnboundedAtomicArrayQueue<DeadBlocks> deadBlocks = new MpscUnboundedAtomicArrayQueue<>(1024);
+    /**
+     * Dead entries whose blocks wait for the journal record that ended them to be written, oldest first; under the
+     * allocator's monitor, which their frees take anyway.
+     */
+    private final ArrayDeque<DeadBlocks> quarantine = new ArrayDeque<>();
+    /** How many entries {@link #quarantine} holds, for a look without the lock. */
+    private volatile int quarantined;
 
     /** Blocks of a dead entry, and the journal position after the record that ended it. */
     private record DeadBlocks(ExtentList extents, long deathLsn)
@@ -280,7 +296,7 @@ public final class RawDiskCache implements AutoCloseable
         final long ringBytes = config.journalBlocks() * blockSize;
         this.journal = new Journal(file, CheckpointDescriptor.ringOffset(blockSize), ringBytes, creationId, endLsn,
             older != null ? older.replayLsn() : newest.replayLsn(), newest.replayLsn(), config.durability(),
-            checkpointSignal::release, this::journalFailed, this::drainQuarantine);
+            checkpointSignal::release, this::journalFailed, this::freeJournaled);
         this.checkpointer = new Checkpointer(file, creationId, journal, new Host(), newest, older,
             config.durability().mode() != Durability.Mode.NONE);
         checkpointer.reserveSpare(recovered == null ? 1 : Checkpointer.blocksFor(recovered.entries(), blockSize),
@@ -1238,7 +1254,7 @@ public final class RawDiskCache implements AutoCloseable
             mapping.reclaim();
         }
         flushJournal();
-        drainQuarantine();
+        freeJournaled(Integer.MAX_VALUE, true);
     }
 
     /**
@@ -2265,38 +2281,102 @@ public final class RawDiskCache implements AutoCloseable
         }
         else
         {
-            synchronized (quarantine)
-            {
-                quarantine.add(new DeadBlocks(extents, deathLsn));
-            }
+            deadBlocks.offer(new DeadBlocks(extents, deathLsn));
         }
+    }
+
+    private boolean quarantineEmpty()
+    {
+        return quarantined == 0 && deadBlocks.isEmpty();
     }
 
     /**
      * Frees the blocks of dead entries whose ending record is now written to the journal (write-ahead: a block is
-     * overwritten only after the record that freed it is in the file).
+     * overwritten only after the record that freed it is in the file), at most {@code max} entries' worth, oldest
+     * first; with {@code all}, every such entry, in any order. Under the allocator's monitor, for no longer than the
+     * frees take.
      *
-     * @return true when something was freed.
+     * @return how many blocks were freed.
      */
-    private boolean drainQuarantine()
+    private long freeJournaled(final int max, final boolean all)
     {
-        final long written = journal.writtenLsn();
-        boolean freed = false;
-        synchronized (quarantine)
+        long freed = 0;
+        synchronized (allocator)
         {
-            for (int i = quarantine.size() - 1; i >= 0; i--)
+            DeadBlocks offered;
+            while ((offered = deadBlocks.poll()) != null)
             {
-                final DeadBlocks dead = quarantine.get(i);
-                if (dead.deathLsn() <= written)
+                quarantine.addLast(offered);
+            }
+            final long written = journal.writtenLsn();
+            int n = 0;
+            DeadBlocks dead;
+            while (n < max && (dead = quarantine.peekFirst()) != null && dead.deathLsn() <= written)
+            {
+                quarantine.pollFirst();
+                allocator.free(dead.extents());
+                freed += dead.extents().blockCount();
+                n++;
+            }
+            if (all && !quarantine.isEmpty())
+            {
+                // Readers let go of dead entries out of order: an older death can sit behind a newer one.
+                for (final java.util.Iterator<DeadBlocks> it = quarantine.iterator(); it.hasNext(); )
                 {
-                    quarantine.set(i, quarantine.getLast());
-                    quarantine.removeLast();
-                    freeExtents(dead.extents());
-                    freed = true;
+                    dead = it.next();
+                    if (dead.deathLsn() <= written)
+                    {
+                        it.remove();
+                        allocator.free(dead.extents());
+                        freed += dead.extents().blockCount();
+                    }
                 }
             }
+            quarantined = quarantine.size();
+        }
+        if (freed > 0)
+        {
+            usedBlocks.getAndAdd(-freed);
+            freeBlocks.getAndAdd(freed);
         }
         return freed;
+    }
+
+    /**
+     * Called by the journal's flusher after it wrote records: frees what they made free, in batches of
+     * {@value #FLUSHER_FREE_BATCH} entries, so that a store's allocation never waits long for the allocator.
+     */
+    private void freeJournaled()
+    {
+        while (!quarantineEmpty() && freeJournaled(FLUSHER_FREE_BATCH, false) > 0)
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Allocates from free space without the index lock, after freeing a few dead entries whose journal records are
+     * written: a store that needs no eviction takes the lock only to publish.
+     *
+     * @return the extents, or null when eviction (or a journal write) must make room first.
+     */
+    private ExtentList allocateWithoutEvicting(final long blocks, final int maxExtents)
+    {
+        final ExtentList extents;
+        synchronized (allocator)
+        {
+            if (!quarantineEmpty())
+            {
+                freeJournaled(STORE_FREE_BATCH, false);
+            }
+            extents = allocator.allocate(blocks, maxExtents);
+        }
+        if (extents != null)
+        {
+            usedBlocks.getAndAdd(blocks);
+            freeBlocks.getAndAdd(-blocks);
+        }
+        return extents;
     }
 
     private void freeExtents(final ExtentList extents)
@@ -2334,6 +2414,11 @@ public final class RawDiskCache implements AutoCloseable
             throw new IllegalArgumentException(String.format("value for key %s needs %d blocks; the cache holds %d",
                 key, blocks, dataBlocks));
         }
+        final ExtentList free = allocateWithoutEvicting(blocks, maxExtents);
+        if (free != null)
+        {
+            return free;
+        }
         index.lock();
         try
         {
@@ -2349,11 +2434,20 @@ public final class RawDiskCache implements AutoCloseable
                     return extents;
                 }
                 final long freeAfterFailure = allocator.freeBlocks();
-                if (!quarantine.isEmpty())
+                if (!quarantineEmpty())
                 {
-                    // Blocks of dead entries wait for their journal records: write the journal out and take them.
-                    flushJournal();
-                    drainQuarantine();
+                    // Blocks of dead entries wait for their journal records: write the journal out (without the
+                    // index lock, so that other stores publish meanwhile) and take them.
+                    index.unlock();
+                    try
+                    {
+                        flushJournal();
+                    }
+                    finally
+                    {
+                        index.lock();
+                    }
+                    freeJournaled(Integer.MAX_VALUE, true);
                 }
                 if (allocator.freeBlocks() != freeAfterFailure)
                 {

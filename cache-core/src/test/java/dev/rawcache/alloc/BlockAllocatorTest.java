@@ -169,6 +169,111 @@ class BlockAllocatorTest
         assertThrows(IllegalArgumentException.class, () -> new BlockAllocator(0, 0));
     }
 
+    @Test
+    void shouldReuseTheMostRecentlyFreedSmallExtentOfTheSameLengthWhole()
+    {
+        final ExtentList a = allocator.allocate(2, 1);
+        final ExtentList b = allocator.allocate(2, 1);
+        allocator.allocate(COUNT - 4, 1);
+        allocator.free(a);
+        allocator.free(b);
+        assertEquals(4, allocator.freeBlocks());
+        assertEquals(b, allocator.allocate(2, 1), "the extent freed last comes back first");
+        assertEquals(a, allocator.allocate(2, 1));
+        assertEquals(0, allocator.freeBlocks());
+        assertNull(allocator.allocate(1, 1));
+    }
+
+    @Test
+    void shouldMergeStackedExtentsWhenNoFreeExtentFitsARequest()
+    {
+        final List<ExtentList> singles = new ArrayList<>();
+        for (int i = 0; i < 16; i++)
+        {
+            singles.add(allocator.allocate(1, 1));
+        }
+        allocator.allocate(COUNT - 16, 1);
+        Collections.shuffle(singles, new Random(3));
+        singles.forEach(allocator::free);
+        assertEquals(16, allocator.freeBlocks());
+        assertEquals(ExtentList.of(FIRST, 16), allocator.allocate(16, 1),
+            "sixteen freed single blocks serve a 16-block request as one extent");
+        assertEquals(0, allocator.freeBlocks());
+    }
+
+    @Test
+    void shouldRefuseADoubleFreeOfAStackedExtentAndChangeNothing()
+    {
+        final ExtentList a = allocator.allocate(3, 1);
+        final ExtentList b = allocator.allocate(3, 1);
+        allocator.allocate(COUNT - 6, 1);
+        allocator.free(a);
+        final IllegalStateException twice = assertThrows(IllegalStateException.class, () -> allocator.free(a));
+        assertTrue(twice.getMessage().contains("double free") && twice.getMessage().contains("1+3"),
+            twice.getMessage());
+        assertThrows(IllegalStateException.class, () -> allocator.free(ExtentList.of(2, 1)),
+            "a block inside a stacked extent");
+        assertThrows(IllegalStateException.class, () -> allocator.free(ExtentList.ofPacked(new long[]{
+            ExtentList.pack(4, 3), ExtentList.pack(3, 1)})), "a list whose second extent is free");
+        assertEquals(3, allocator.freeBlocks(), "refused frees change nothing, not even the valid first extent");
+        allocator.free(b);
+        assertEquals(1, allocator.freeExtentCount());
+        assertEquals(6, allocator.largestFreeExtent());
+    }
+
+    @Test
+    void shouldKeepEveryBlockOwnedOnceAcrossRandomAllocationsAndFrees()
+    {
+        final int count = 2000;
+        final BlockAllocator big = new BlockAllocator(FIRST, count);
+        final Random random = new Random(11);
+        final List<ExtentList> held = new ArrayList<>();
+        final boolean[] owned = new boolean[count];
+        long used = 0;
+        for (int step = 0; step < 20_000; step++)
+        {
+            if (held.isEmpty() || random.nextInt(100) < 55)
+            {
+                final long size = random.nextInt(10) == 0 ? 17 + random.nextInt(60) : 1 + random.nextInt(16);
+                final ExtentList extents = big.allocate(size, 1 + random.nextInt(4));
+                if (extents == null)
+                {
+                    assertTrue(size > big.freeBlocks() || big.largestFreeExtent() < size,
+                        "a request fails only for want of room or of a long enough run: " + size);
+                    continue;
+                }
+                assertEquals(size, extents.blockCount());
+                for (int i = 0; i < extents.size(); i++)
+                {
+                    for (long b = extents.firstBlock(i); b < extents.firstBlock(i) + extents.count(i); b++)
+                    {
+                        assertTrue(!owned[(int)(b - FIRST)], "block " + b + " handed out twice");
+                        owned[(int)(b - FIRST)] = true;
+                    }
+                }
+                held.add(extents);
+                used += size;
+            }
+            else
+            {
+                final ExtentList extents = held.remove(random.nextInt(held.size()));
+                big.free(extents);
+                for (int i = 0; i < extents.size(); i++)
+                {
+                    for (long b = extents.firstBlock(i); b < extents.firstBlock(i) + extents.count(i); b++)
+                    {
+                        owned[(int)(b - FIRST)] = false;
+                    }
+                }
+                used -= extents.blockCount();
+            }
+            assertEquals(count - used, big.freeBlocks());
+        }
+        held.forEach(big::free);
+        assertEquals(1, big.freeExtentCount(), "everything merged back");
+        assertEquals(count, big.largestFreeExtent());
+    }
+
     /**
      * Leaves free extents 1+5, 7+3 and 11+8 (16 blocks), separated by used single blocks.
      */
