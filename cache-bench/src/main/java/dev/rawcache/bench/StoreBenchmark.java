@@ -103,6 +103,13 @@ public class StoreBenchmark
     @Param({"periodic"})
     public String durability;
 
+    /**
+     * Journal ring in bytes; 0 for the default (1/32 of the capacity, 16 MiB here). A checkpoint rewrites every entry
+     * each time a third of the ring fills, so with small values a larger ring means fewer checkpoints per store.
+     */
+    @Param({"0"})
+    public long journalBytes;
+
     private Path directory;
     private RawDiskCache cache;
     private String[] keys;
@@ -125,8 +132,13 @@ public class StoreBenchmark
     {
         directory = BenchSupport.createTempDirectory("store");
         final Path file = directory.resolve("store.cache");
-        cache = RawDiskCache.open(CacheConfig.builder(file).capacityBytes(CAPACITY_BYTES)
-            .durability(durability(durability)).build());
+        final CacheConfig.Builder builder = CacheConfig.builder(file).capacityBytes(CAPACITY_BYTES)
+            .durability(durability(durability));
+        if (journalBytes > 0)
+        {
+            builder.journalBytes(journalBytes);
+        }
+        cache = RawDiskCache.open(builder.build());
         final long entryBytes = BenchSupport.blocksPerEntry(BenchSupport.key(0), valueSize) * BenchSupport.BLOCK_SIZE;
         keys = BenchSupport.keys((int)(2 * CAPACITY_BYTES / entryBytes));
         values = new ByteBuffer[VALUE_VARIANTS];
@@ -171,8 +183,8 @@ public class StoreBenchmark
             {
                 final CacheStats stats = cache.stats();
                 System.out.printf("%n[store %d B] stores %d (prefill %d), evictions %d, store failures %d, " +
-                    "entries %d, free blocks %d%n", valueSize, stats.stores(), prefillStores, stats.evictions(),
-                    stats.storeFailures(), stats.entries(), stats.freeBlocks());
+                    "entries %d, free blocks %d, checkpoints %d%n", valueSize, stats.stores(), prefillStores,
+                    stats.evictions(), stats.storeFailures(), stats.entries(), stats.freeBlocks(), stats.checkpoints());
                 cache.close();
                 if (stats.storeFailures() != 0 || stats.evictions() < stats.stores() - prefillStores)
                 {

@@ -3,7 +3,6 @@ package dev.rawcache.alloc;
 import dev.rawcache.io.Checks;
 import dev.rawcache.io.block.ExtentList;
 
-import java.util.BitSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,9 +32,9 @@ import java.util.TreeSet;
  * replacing random keys) went to the allocator and to waiting for the index lock it was called under. So an extent of
  * at most {@value #SMALL_EXTENT} blocks that is freed goes, unmerged, onto a stack for its length (up to
  * {@value #STACK_DEPTH} extents each), and an allocation of that length takes the most recently freed one back in
- * {@code O(1)}, as Linux's page allocator keeps per-CPU lists of freed pages in front of its buddy merging. When the
- * trees cannot serve a request, the stacked extents are merged into them first, so stacking never makes an
- * allocation fail; {@link #largestFreeExtent} and {@link #freeExtentCount} merge them too, so both stay exact.
+ * {@code O(1)}, as Linux's page allocator keeps per-CPU lists of freed pages in front of its buddy merging. When no
+ * extent in the trees holds a request whole, the stacked extents are merged into them first, so stacking never makes
+ * an allocation fail or take more extents; {@link #largestFreeExtent} and {@link #freeExtentCount} merge them too, so both stay exact.
  * <p>
  * Freeing a block that is already free throws {@link IllegalStateException}: it would mean two owners of one block.
  * A bitmap of free blocks (one bit per block: 32 MiB per TiB of 4 KiB blocks) checks every free exactly, stacked or
@@ -53,7 +52,7 @@ public final class BlockAllocator
     private final long firstBlock;
     private final long blockCount;
     /** Bit {@code b - firstBlock} set for each free block, stacked or in the trees. */
-    private final BitSet freeBits;
+    private final long[] freeBits;
     /** Per length 1 to SMALL_EXTENT, start blocks of freed extents of that length, not in the trees. */
     private final long[][] stacks = new long[SMALL_EXTENT + 1][];
     private final int[] depths = new int[SMALL_EXTENT + 1];
@@ -78,8 +77,8 @@ public final class BlockAllocator
             ExtentList.MAX_BLOCK_INDEX);
         this.firstBlock = firstBlock;
         this.blockCount = blockCount;
-        this.freeBits = new BitSet((int)blockCount);
-        freeBits.set(0, (int)blockCount);
+        this.freeBits = new long[(int)((blockCount + 63) >>> 6)];
+        setBits(0, blockCount, true);
         insert(firstBlock, blockCount);
         freeBlocks = blockCount;
     }
@@ -99,14 +98,14 @@ public final class BlockAllocator
         allocator.byStart.clear();
         allocator.byLength.clear();
         allocator.freeBlocks = 0;
-        allocator.freeBits.clear();
+        java.util.Arrays.fill(allocator.freeBits, 0L);
         int from = used.nextClearBit(0);
         while (from < blockCount)
         {
             final int next = used.nextSetBit(from);
             final long to = next < 0 || next > blockCount ? blockCount : next;
             allocator.insert(firstBlock + from, to - from);
-            allocator.freeBits.set(from, (int)to);
+            allocator.setBits(from, to, true);
             allocator.freeBlocks += to - from;
             if (to >= blockCount)
             {
@@ -143,12 +142,12 @@ public final class BlockAllocator
             freeBlocks -= length;
             return ExtentList.of(start, length);
         }
-        final ExtentList fromTrees = allocateFromTrees(blocks, maxExtents);
-        if (fromTrees != null || stacked == 0)
+        if (stacked > 0 && byLength.ceiling(blocks << 32) == null)
         {
-            return fromTrees;
+            // No free extent in the trees holds the request: merge the stacked ones back first, so that the
+            // request takes as few (and as long) extents as the whole free space allows.
+            mergeStacks();
         }
-        mergeStacks();
         return allocateFromTrees(blocks, maxExtents);
     }
 
@@ -246,7 +245,7 @@ public final class BlockAllocator
         {
             final long start = extents.firstBlock(i);
             final long count = extents.count(i);
-            freeBits.set((int)(start - firstBlock), (int)(start - firstBlock + count));
+            setBits(start - firstBlock, start - firstBlock + count, true);
             freeBlocks += count;
             if (count <= SMALL_EXTENT && depths[(int)count] < STACK_DEPTH)
             {
@@ -319,18 +318,64 @@ public final class BlockAllocator
             throw new IllegalStateException("blocks " + start + "+" + count + " are outside the managed range " +
                 firstBlock + "+" + blockCount);
         }
-        final int from = (int)(start - firstBlock);
-        final int free = freeBits.nextSetBit(from);
-        if (free >= 0 && free < from + count)
+        final long free = firstFree(start - firstBlock, start - firstBlock + count);
+        if (free >= 0)
         {
             throw new IllegalStateException("double free: blocks " + start + "+" + count + " include block " +
                 (firstBlock + free) + ", which is free");
         }
     }
 
+    /** The first free block in {@code [from, to)} (relative to firstBlock), or -1; reads only those words. */
+    private long firstFree(final long from, final long to)
+    {
+        for (long word = from >>> 6; word <= (to - 1) >>> 6; word++)
+        {
+            long bits = freeBits[(int)word];
+            if (word == from >>> 6)
+            {
+                bits &= -1L << (from & 63);
+            }
+            if (word == (to - 1) >>> 6)
+            {
+                bits &= -1L >>> (63 - ((to - 1) & 63));
+            }
+            if (bits != 0)
+            {
+                return (word << 6) + Long.numberOfTrailingZeros(bits);
+            }
+        }
+        return -1;
+    }
+
+    /** Marks {@code [from, to)} (relative to firstBlock) free or used. */
+    private void setBits(final long from, final long to, final boolean free)
+    {
+        for (long word = from >>> 6; word <= (to - 1) >>> 6 && from < to; word++)
+        {
+            long mask = -1L;
+            if (word == from >>> 6)
+            {
+                mask &= -1L << (from & 63);
+            }
+            if (word == (to - 1) >>> 6)
+            {
+                mask &= -1L >>> (63 - ((to - 1) & 63));
+            }
+            if (free)
+            {
+                freeBits[(int)word] |= mask;
+            }
+            else
+            {
+                freeBits[(int)word] &= ~mask;
+            }
+        }
+    }
+
     private void markUsed(final long start, final long count)
     {
-        freeBits.clear((int)(start - firstBlock), (int)(start - firstBlock + count));
+        setBits(start - firstBlock, start - firstBlock + count, false);
     }
 
     private void push(final long start, final int length)

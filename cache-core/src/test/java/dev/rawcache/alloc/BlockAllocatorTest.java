@@ -222,6 +222,30 @@ class BlockAllocatorTest
     }
 
     @Test
+    void shouldCatchADoubleFreeOfOneBlockAtAnyBitmapWordBoundary()
+    {
+        final BlockAllocator big = new BlockAllocator(0, 300);
+        assertEquals(ExtentList.of(0, 300), big.allocate(300, 1));
+        for (final long block : new long[]{0, 62, 63, 64, 65, 127, 128, 191, 255, 256, 299})
+        {
+            big.free(ExtentList.of(block, 1));
+            final long start = Math.max(0, block - 39);
+            final long end = Math.min(300, block + 2);
+            final IllegalStateException twice = assertThrows(IllegalStateException.class,
+                () -> big.free(ExtentList.of(start, end - start)), "a run over free block " + block);
+            assertTrue(twice.getMessage().contains("include block " + block), twice.getMessage());
+            assertEquals(ExtentList.of(block, 1), big.allocate(1, 1), "block " + block + " comes back");
+        }
+        assertEquals(0, big.freeBlocks());
+        big.free(ExtentList.of(1, 298));
+        assertThrows(IllegalStateException.class, () -> big.free(ExtentList.of(0, 300)), "the whole range");
+        big.free(ExtentList.of(0, 1));
+        big.free(ExtentList.of(299, 1));
+        assertEquals(1, big.freeExtentCount());
+        assertEquals(300, big.largestFreeExtent());
+    }
+
+    @Test
     void shouldKeepEveryBlockOwnedOnceAcrossRandomAllocationsAndFrees()
     {
         final int count = 2000;
