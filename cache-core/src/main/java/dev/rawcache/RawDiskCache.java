@@ -69,10 +69,11 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
  * and sequence in place ({@link CacheConfig#verifyEveryRead()} checks every read in full). A value whose checks fail
  * is a miss: it is dropped and counted in {@link CacheStats#checksumFailures()}.
  * <p>
- * <b>Writes.</b> A store checks its arguments, takes blocks from the {@link BlockAllocator} (under the index lock it
- * plans the evictions that free enough blocks, expired entries first, then least recently used, the key's own old
- * entry last, and evicts them only if they suffice; a store that cannot fit evicts nothing), writes header and value
- * with positional writes outside any lock, and then publishes the entry, replacing the key's old entry.
+ * <b>Writes.</b> A store checks its arguments, takes blocks from the {@link BlockAllocator} (when too few are free,
+ * under the index lock it plans the evictions that free enough blocks, expired entries first, then least recently
+ * used, the key's own old entry last, and evicts them only if they suffice; a store that cannot fit evicts nothing),
+ * writes header and value with positional writes outside any lock, and then publishes the entry, replacing the key's
+ * old entry.
  * <p>
  * <b>Pinning.</b> Every read pins its entry; blocks of a replaced, removed or evicted entry return to the allocator
  * only when the last reader lets go, so no reader ever sees another entry's bytes.
@@ -98,7 +99,7 @@ public final class RawDiskCache implements AutoCloseable
     private static final ByteBuffer EMPTY_METADATA = ByteBuffer.allocate(0).asReadOnlyBuffer();
     /** Dead entries whose blocks a store frees, at most, before it allocates (see freeJournaled). */
     private static final int STORE_FREE_BATCH = 8;
-    /** Dead entries whose blocks the journal's flusher frees per hold of the index lock. */
+    /** Dead entries whose blocks the journal's flusher frees per hold of the allocator's monitor. */
     private static final int FLUSHER_FREE_BATCH = 256;
     /** How long a store short of room waits for readers to release pinned blocks before it fails with NO_SPACE. */
     private static final long PIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -2285,9 +2286,19 @@ public final class RawDiskCache implements AutoCloseable
         }
     }
 
+    /** A look without the monitor, for fast paths: may say empty while a drain is moving entries. */
     private boolean quarantineEmpty()
     {
         return quarantined == 0 && deadBlocks.isEmpty();
+    }
+
+    /** Exact: nothing waits for its journal record, nor is being handed over. */
+    private boolean quarantineEmptyExactly()
+    {
+        synchronized (allocator)
+        {
+            return quarantine.isEmpty() && deadBlocks.isEmpty();
+        }
     }
 
     /**
@@ -2301,43 +2312,57 @@ public final class RawDiskCache implements AutoCloseable
     private long freeJournaled(final int max, final boolean all)
     {
         long freed = 0;
-        synchronized (allocator)
+        try
         {
-            DeadBlocks offered;
-            while ((offered = deadBlocks.poll()) != null)
+            synchronized (allocator)
             {
-                quarantine.addLast(offered);
-            }
-            final long written = journal.writtenLsn();
-            int n = 0;
-            DeadBlocks dead;
-            while (n < max && (dead = quarantine.peekFirst()) != null && dead.deathLsn() <= written)
-            {
-                quarantine.pollFirst();
-                allocator.free(dead.extents());
-                freed += dead.extents().blockCount();
-                n++;
-            }
-            if (all && !quarantine.isEmpty())
-            {
-                // Readers let go of dead entries out of order: an older death can sit behind a newer one.
-                for (final java.util.Iterator<DeadBlocks> it = quarantine.iterator(); it.hasNext(); )
+                try
                 {
-                    dead = it.next();
-                    if (dead.deathLsn() <= written)
+                    DeadBlocks offered;
+                    while ((offered = deadBlocks.poll()) != null)
                     {
-                        it.remove();
+                        quarantine.addLast(offered);
+                    }
+                    final long written = journal.writtenLsn();
+                    int n = 0;
+                    DeadBlocks dead;
+                    while (n < max && (dead = quarantine.peekFirst()) != null && dead.deathLsn() <= written)
+                    {
+                        quarantine.pollFirst();
                         allocator.free(dead.extents());
                         freed += dead.extents().blockCount();
+                        n++;
+                    }
+                    if (all && !quarantine.isEmpty())
+                    {
+                        // Readers let go of dead entries out of order: an older death can sit behind a newer one.
+                        for (final java.util.Iterator<DeadBlocks> it = quarantine.iterator(); it.hasNext(); )
+                        {
+                            dead = it.next();
+                            if (dead.deathLsn() <= written)
+                            {
+                                it.remove();
+                                allocator.free(dead.extents());
+                                freed += dead.extents().blockCount();
+                            }
+                        }
                     }
                 }
+                finally
+                {
+                    quarantined = quarantine.size();
+                }
             }
-            quarantined = quarantine.size();
         }
-        if (freed > 0)
+        finally
         {
-            usedBlocks.getAndAdd(-freed);
-            freeBlocks.getAndAdd(freed);
+            // Also when a free failed (a defect; the allocator changed nothing for that entry, which is dropped and
+            // its blocks leaked rather than risked twice): the frees before it stand and are counted.
+            if (freed > 0)
+            {
+                usedBlocks.getAndAdd(-freed);
+                freeBlocks.getAndAdd(freed);
+            }
         }
         return freed;
     }
@@ -2434,7 +2459,7 @@ public final class RawDiskCache implements AutoCloseable
                     return extents;
                 }
                 final long freeAfterFailure = allocator.freeBlocks();
-                if (!quarantineEmpty())
+                if (!quarantineEmptyExactly())
                 {
                     // Blocks of dead entries wait for their journal records: write the journal out (without the
                     // index lock, so that other stores publish meanwhile) and take them.

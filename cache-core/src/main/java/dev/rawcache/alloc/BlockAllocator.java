@@ -24,7 +24,9 @@ import java.util.TreeSet;
  * <p>
  * <b>The trade-off.</b> Memory is proportional to the number of free extents (two tree nodes each), not to the
  * number of blocks, and it shrinks as frees merge. Every call takes this object's monitor: allocation and free are
- * short, in-memory, and never do I/O.
+ * short, in-memory, and never do I/O (the exception: a request that merges the reuse stacks, below, inserts up to
+ * 16 x {@value #STACK_DEPTH} extents into the trees at once, about a millisecond). Callers may hold the monitor
+ * around several calls: the cache frees the blocks of dead entries under it.
  * <p>
  * <b>Small extents are reused whole.</b> A cache of similar objects frees and allocates extents of a few blocks all
  * the time, and in a fragmented free space each merge and each split costs updates of both trees, with their boxed
@@ -34,7 +36,8 @@ import java.util.TreeSet;
  * {@value #STACK_DEPTH} extents each), and an allocation of that length takes the most recently freed one back in
  * {@code O(1)}, as Linux's page allocator keeps per-CPU lists of freed pages in front of its buddy merging. When no
  * extent in the trees holds a request whole, the stacked extents are merged into them first, so stacking never makes
- * an allocation fail or take more extents; {@link #largestFreeExtent} and {@link #freeExtentCount} merge them too, so both stay exact.
+ * an allocation fail or take more extents; {@link #largestFreeExtent} and {@link #freeExtentCount} merge them too,
+ * so both stay exact.
  * <p>
  * Freeing a block that is already free throws {@link IllegalStateException}: it would mean two owners of one block.
  * A bitmap of free blocks (one bit per block: 32 MiB per TiB of 4 KiB blocks) checks every free exactly, stacked or
@@ -47,7 +50,7 @@ public final class BlockAllocator
     /** The longest extent kept on a reuse stack, in blocks. */
     public static final int SMALL_EXTENT = 16;
     /** The most extents one reuse stack holds; further frees of that length merge into the trees. */
-    public static final int STACK_DEPTH = 4096;
+    public static final int STACK_DEPTH = 1024;
 
     private final long firstBlock;
     private final long blockCount;
@@ -239,13 +242,26 @@ public final class BlockAllocator
     {
         for (int i = 0; i < extents.size(); i++)
         {
-            checkAllocated(extents.firstBlock(i), extents.count(i));
+            try
+            {
+                checkAllocated(extents.firstBlock(i), extents.count(i));
+            }
+            catch (final IllegalStateException e)
+            {
+                // Undo the marks of the extents before it (two extents of one list may overlap each other).
+                for (int j = 0; j < i; j++)
+                {
+                    setBits(extents.firstBlock(j) - firstBlock, extents.firstBlock(j) - firstBlock + extents.count(j),
+                        false);
+                }
+                throw e;
+            }
+            setBits(extents.firstBlock(i) - firstBlock, extents.firstBlock(i) - firstBlock + extents.count(i), true);
         }
         for (int i = 0; i < extents.size(); i++)
         {
             final long start = extents.firstBlock(i);
             final long count = extents.count(i);
-            setBits(start - firstBlock, start - firstBlock + count, true);
             freeBlocks += count;
             if (count <= SMALL_EXTENT && depths[(int)count] < STACK_DEPTH)
             {

@@ -184,21 +184,6 @@ public final class EntryIndex
     }
 
     /**
-     * Takes the index lock only if no other thread holds it, draining the read buffer as {@link #lock()} does.
-     *
-     * @return true when the lock is now held; release it with {@link #unlock()}.
-     */
-    public boolean tryLock()
-    {
-        if (lock.tryLock())
-        {
-            drainReadBuffer();
-            return true;
-        }
-        return false;
-    }
-
-    /**
      * Releases the index lock.
      */
     public void unlock()

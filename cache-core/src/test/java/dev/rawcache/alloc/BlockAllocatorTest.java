@@ -259,13 +259,15 @@ class BlockAllocatorTest
             if (held.isEmpty() || random.nextInt(100) < 55)
             {
                 final long size = random.nextInt(10) == 0 ? 17 + random.nextInt(60) : 1 + random.nextInt(16);
-                final ExtentList extents = big.allocate(size, 1 + random.nextInt(4));
+                final int maxExtents = 1 + random.nextInt(4);
+                final ExtentList extents = big.allocate(size, maxExtents);
                 if (extents == null)
                 {
-                    assertTrue(size > big.freeBlocks() || big.largestFreeExtent() < size,
-                        "a request fails only for want of room or of a long enough run: " + size);
+                    assertTrue(longestFreeRuns(owned, maxExtents) < size,
+                        "a request fails only when the longest " + maxExtents + " free runs hold less than " + size);
                     continue;
                 }
+                assertTrue(extents.size() <= maxExtents);
                 assertEquals(size, extents.blockCount());
                 for (int i = 0; i < extents.size(); i++)
                 {
@@ -296,6 +298,82 @@ class BlockAllocatorTest
         held.forEach(big::free);
         assertEquals(1, big.freeExtentCount(), "everything merged back");
         assertEquals(count, big.largestFreeExtent());
+    }
+
+    @Test
+    void shouldMergeFreesBeyondAFullStackIntoTheTrees()
+    {
+        final int count = BlockAllocator.STACK_DEPTH * 2 + 10;
+        final BlockAllocator big = new BlockAllocator(0, count);
+        final List<ExtentList> singles = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            singles.add(big.allocate(1, 1));
+        }
+        for (int i = 0; i < count; i += 2)
+        {
+            big.free(singles.get(i));
+        }
+        assertEquals((count + 1) / 2, big.freeBlocks(), "every other block, stacked or not");
+        for (int i = 1; i < count; i += 2)
+        {
+            big.free(singles.get(i));
+        }
+        assertEquals(count, big.freeBlocks());
+        assertEquals(ExtentList.of(0, count), big.allocate(count, 1), "all of it merged back into one extent");
+    }
+
+    @Test
+    void shouldRebuildFreeSpaceAndItsBitmapFromUsedBlocks()
+    {
+        final java.util.BitSet used = new java.util.BitSet();
+        used.set(0, 3);
+        used.set(63, 66);
+        used.set(129);
+        final BlockAllocator rebuilt = BlockAllocator.withUsed(5, 131, used);
+        assertEquals(131 - 7, rebuilt.freeBlocks());
+        assertEquals(3, rebuilt.freeExtentCount(), "8+60, 71+63 and 135+1");
+        assertEquals(63, rebuilt.largestFreeExtent());
+        assertThrows(IllegalStateException.class, () -> rebuilt.free(ExtentList.of(66, 3)),
+            "blocks 66 and 67 are free");
+        rebuilt.free(ExtentList.of(68, 3));
+        rebuilt.free(ExtentList.of(5, 3));
+        rebuilt.free(ExtentList.of(134, 1));
+        assertEquals(131, rebuilt.freeBlocks());
+        assertEquals(ExtentList.of(5, 131), rebuilt.allocate(131, 1));
+    }
+
+    /** The blocks in the longest {@code n} runs of unowned blocks. */
+    private static long longestFreeRuns(final boolean[] owned, final int n)
+    {
+        final List<Integer> runs = new ArrayList<>();
+        int run = 0;
+        for (final boolean o : owned)
+        {
+            if (o)
+            {
+                if (run > 0)
+                {
+                    runs.add(run);
+                }
+                run = 0;
+            }
+            else
+            {
+                run++;
+            }
+        }
+        if (run > 0)
+        {
+            runs.add(run);
+        }
+        runs.sort(Collections.reverseOrder());
+        long sum = 0;
+        for (int i = 0; i < Math.min(n, runs.size()); i++)
+        {
+            sum += runs.get(i);
+        }
+        return sum;
     }
 
     /**
