@@ -172,9 +172,9 @@ class BlockAllocatorTest
     @Test
     void shouldReuseTheMostRecentlyFreedSmallExtentOfTheSameLengthWhole()
     {
-        final ExtentList a = allocator.allocate(2, 1);
-        final ExtentList b = allocator.allocate(2, 1);
-        allocator.allocate(COUNT - 4, 1);
+        final ExtentList[] taken = twoExtentsAndTheRest(2);
+        final ExtentList a = taken[0];
+        final ExtentList b = taken[1];
         allocator.free(a);
         allocator.free(b);
         assertEquals(4, allocator.freeBlocks());
@@ -204,9 +204,9 @@ class BlockAllocatorTest
     @Test
     void shouldRefuseADoubleFreeOfAStackedExtentAndChangeNothing()
     {
-        final ExtentList a = allocator.allocate(3, 1);
-        final ExtentList b = allocator.allocate(3, 1);
-        allocator.allocate(COUNT - 6, 1);
+        final ExtentList[] taken = twoExtentsAndTheRest(3);
+        final ExtentList a = taken[0];
+        final ExtentList b = taken[1];
         allocator.free(a);
         final IllegalStateException twice = assertThrows(IllegalStateException.class, () -> allocator.free(a));
         assertTrue(twice.getMessage().contains("double free") && twice.getMessage().contains("1+3"),
@@ -341,6 +341,15 @@ class BlockAllocatorTest
         rebuilt.free(ExtentList.of(134, 1));
         assertEquals(131, rebuilt.freeBlocks());
         assertEquals(ExtentList.of(5, 131), rebuilt.allocate(131, 1));
+    }
+
+    /** Takes two extents of {@code length} blocks from the start of the range, then the rest; returns the two. */
+    private ExtentList[] twoExtentsAndTheRest(final int length)
+    {
+        final ExtentList[] two = {allocator.allocate(length, 1), allocator.allocate(length, 1)};
+        allocator.allocate(COUNT - 2L * length, 1);
+        assertEquals(0, allocator.freeBlocks());
+        return two;
     }
 
     /** The blocks in the longest {@code n} runs of unowned blocks. */
