@@ -2114,13 +2114,7 @@ public final class RawDiskCache implements AutoCloseable
         @Override
         public ExtentList allocateFree(final long blocks, final int maxExtents)
         {
-            final ExtentList extents = allocator.allocate(blocks, maxExtents);
-            if (extents != null)
-            {
-                usedBlocks.getAndAdd(blocks);
-                freeBlocks.getAndAdd(-blocks);
-            }
-            return extents;
+            return allocateWithoutEvicting(blocks, maxExtents);
         }
 
         @Override
@@ -2325,27 +2319,22 @@ public final class RawDiskCache implements AutoCloseable
                     }
                     final long written = journal.writtenLsn();
                     int n = 0;
-                    DeadBlocks dead;
-                    while (n < max && (dead = quarantine.peekFirst()) != null && dead.deathLsn() <= written)
+                    for (final java.util.Iterator<DeadBlocks> it = quarantine.iterator(); n < max && it.hasNext(); )
                     {
-                        quarantine.pollFirst();
+                        final DeadBlocks dead = it.next();
+                        if (dead.deathLsn() > written)
+                        {
+                            if (all)
+                            {
+                                // Readers let go of dead entries out of order: an older death can sit behind it.
+                                continue;
+                            }
+                            break;
+                        }
+                        it.remove();
                         allocator.free(dead.extents());
                         freed += dead.extents().blockCount();
                         n++;
-                    }
-                    if (all && !quarantine.isEmpty())
-                    {
-                        // Readers let go of dead entries out of order: an older death can sit behind a newer one.
-                        for (final java.util.Iterator<DeadBlocks> it = quarantine.iterator(); it.hasNext(); )
-                        {
-                            dead = it.next();
-                            if (dead.deathLsn() <= written)
-                            {
-                                it.remove();
-                                allocator.free(dead.extents());
-                                freed += dead.extents().blockCount();
-                            }
-                        }
                     }
                 }
                 finally
@@ -2451,11 +2440,9 @@ public final class RawDiskCache implements AutoCloseable
             long waitDeadline = 0;
             while (true)
             {
-                final ExtentList extents = allocator.allocate(blocks, maxExtents);
+                final ExtentList extents = allocateWithoutEvicting(blocks, maxExtents);
                 if (extents != null)
                 {
-                    usedBlocks.getAndAdd(blocks);
-                    freeBlocks.getAndAdd(-blocks);
                     return extents;
                 }
                 final long freeAfterFailure = allocator.freeBlocks();

@@ -145,18 +145,14 @@ public final class BlockAllocator
             freeBlocks -= length;
             return ExtentList.of(start, length);
         }
-        if (stacked > 0 && byLength.ceiling(blocks << 32) == null)
+        Long fit = byLength.ceiling(blocks << 32);
+        if (fit == null && stacked > 0)
         {
             // No free extent in the trees holds the request: merge the stacked ones back first, so that the
             // request takes as few (and as long) extents as the whole free space allows.
             mergeStacks();
+            fit = byLength.ceiling(blocks << 32);
         }
-        return allocateFromTrees(blocks, maxExtents);
-    }
-
-    private ExtentList allocateFromTrees(final long blocks, final int maxExtents)
-    {
-        final Long fit = byLength.ceiling(blocks << 32);
         if (fit != null)
         {
             final long start = fit & 0xFFFF_FFFFL;
@@ -251,12 +247,11 @@ public final class BlockAllocator
                 // Undo the marks of the extents before it (two extents of one list may overlap each other).
                 for (int j = 0; j < i; j++)
                 {
-                    setBits(extents.firstBlock(j) - firstBlock, extents.firstBlock(j) - firstBlock + extents.count(j),
-                        false);
+                    markUsed(extents.firstBlock(j), extents.count(j));
                 }
                 throw e;
             }
-            setBits(extents.firstBlock(i) - firstBlock, extents.firstBlock(i) - firstBlock + extents.count(i), true);
+            markFree(extents.firstBlock(i), extents.count(i));
         }
         for (int i = 0; i < extents.size(); i++)
         {
@@ -347,15 +342,7 @@ public final class BlockAllocator
     {
         for (long word = from >>> 6; word <= (to - 1) >>> 6; word++)
         {
-            long bits = freeBits[(int)word];
-            if (word == from >>> 6)
-            {
-                bits &= -1L << (from & 63);
-            }
-            if (word == (to - 1) >>> 6)
-            {
-                bits &= -1L >>> (63 - ((to - 1) & 63));
-            }
+            final long bits = freeBits[(int)word] & wordMask(word, from, to);
             if (bits != 0)
             {
                 return (word << 6) + Long.numberOfTrailingZeros(bits);
@@ -369,15 +356,7 @@ public final class BlockAllocator
     {
         for (long word = from >>> 6; word <= (to - 1) >>> 6 && from < to; word++)
         {
-            long mask = -1L;
-            if (word == from >>> 6)
-            {
-                mask &= -1L << (from & 63);
-            }
-            if (word == (to - 1) >>> 6)
-            {
-                mask &= -1L >>> (63 - ((to - 1) & 63));
-            }
+            final long mask = wordMask(word, from, to);
             if (free)
             {
                 freeBits[(int)word] |= mask;
@@ -389,9 +368,29 @@ public final class BlockAllocator
         }
     }
 
+    /** The bits of bitmap word {@code word} that lie in {@code [from, to)}, a non-empty range. */
+    private static long wordMask(final long word, final long from, final long to)
+    {
+        long mask = -1L;
+        if (word == from >>> 6)
+        {
+            mask &= -1L << (from & 63);
+        }
+        if (word == (to - 1) >>> 6)
+        {
+            mask &= -1L >>> (63 - ((to - 1) & 63));
+        }
+        return mask;
+    }
+
     private void markUsed(final long start, final long count)
     {
         setBits(start - firstBlock, start - firstBlock + count, false);
+    }
+
+    private void markFree(final long start, final long count)
+    {
+        setBits(start - firstBlock, start - firstBlock + count, true);
     }
 
     private void push(final long start, final int length)
